@@ -1,0 +1,338 @@
+"""The ``asb`` command: load exports, build and summarise the warehouse, start the dashboard.
+
+Every problem a user can cause (a bad file, a wrong option, a locked warehouse) ends with one
+line on standard error and a non-zero exit, never a traceback. ``--debug`` shows the detail.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from . import __version__
+from .config import load_config
+from .errors import AsbError, ConfigProblem
+
+__all__ = ["app", "main", "SAMPLE_DIR", "DEFAULT_DB"]
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
+DEFAULT_DB = Path("data") / "warehouse.duckdb"
+
+app = typer.Typer(
+    name="asb",
+    help="ASB Insight: a local warehouse and dashboard for anti-social behaviour data.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="The warehouse file (created if missing).", envvar="ASB_DB")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="A YAML file overriding the default configuration.",
+                 envvar="ASB_CONFIG"),
+]
+
+_state: dict[str, Any] = {"debug": False}
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _progress(enabled: bool):  # type: ignore[no-untyped-def]
+    return (lambda msg: typer.echo(msg, err=True)) if enabled else None
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show step timings and full errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    _state["debug"] = debug
+    if version:
+        typer.echo(f"asb {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Export files (CSV, XLSX or Parquet).")],
+    db: DbOption = DEFAULT_DB,
+    source: Annotated[
+        str, typer.Option("--source", help="police-uk, a template name, or a shipped mapping name.")
+    ] = "",
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="A YAML mapping for another export layout.")
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
+) -> None:
+    """Load export files into the warehouse (one transaction: all or nothing)."""
+    from .ingest import ingest_files, summarise
+    from .sources import list_sources, resolve_source
+    from .warehouse import connect
+
+    if not source:
+        raise ConfigProblem(
+            "--source is required: one of " + ", ".join(list_sources())
+        )
+    cfg = load_config(config)
+    src = resolve_source(source, mapping)
+    con = connect(db)
+    try:
+        reports = ingest_files(con, src, files, config=cfg,
+                               progress=_progress(not quiet and not as_json))
+    finally:
+        con.close()
+    result = summarise(reports)
+    if as_json:
+        typer.echo(json.dumps(result, default=str))
+        return
+    for r in reports:
+        line = (f"{r.file}: {r.rows_read:,} read, {r.rows_loaded:,} loaded, "
+                f"{r.rows_rejected:,} rejected, {r.rows_duplicate:,} duplicate")
+        if r.status != "loaded":
+            line += f" ({r.status})"
+        if r.replaced_force_months:
+            line += f"; replaced {', '.join(r.replaced_force_months)}"
+        typer.echo(line)
+        for reason, count in r.rejects_by_reason.items():
+            typer.echo(f"    rejected {count:,}: {reason}")
+    if len(reports) > 1:
+        typer.echo(
+            f"total: {result['rows_read']:,} read, {result['rows_loaded']:,} loaded, "
+            f"{result['rows_rejected']:,} rejected, {result['rows_duplicate']:,} duplicate"
+        )
+    if result["rows_rejected"]:
+        typer.echo("Rejected rows and their reasons are on the dashboard's Data page "
+                   "(table mart_reject).")
+
+
+@app.command()
+def summary(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """Say what the warehouse holds."""
+    from .warehouse import connect
+    from .warehouse import summary as get_summary
+
+    con = connect(db, read_only=True)
+    try:
+        result = get_summary(con)
+    finally:
+        con.close()
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"ASB incidents: {result['asb_incidents']:,} "
+               f"({result['asb_located']:,} located, {result['asb_in_area']:,} in the area)")
+    for name, item in result["by_source"].items():
+        typer.echo(f"  {name}: {item['rows']:,} rows, {item['asb_incidents']:,} ASB incidents")
+    if result["by_month"]:
+        months = list(result["by_month"])
+        typer.echo(f"Months: {months[0]} to {months[-1]}")
+    typer.echo(f"Person records: {result['person_records']:,}")
+    typer.echo(f"Rejected rows: {result['rejected_rows']:,}")
+
+
+@app.command()
+def build(db: DbOption = DEFAULT_DB, config: ConfigOption = None) -> None:
+    """Rebuild the core and mart layers from what has been ingested."""
+    from .warehouse import build as run_build
+    from .warehouse import connect
+
+    con = connect(db)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = run_build(con, config=load_config(config), progress=_progress(True),
+                               debug=_state["debug"])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    typer.echo(f"built {len(counts)} tables; mart_incident has {counts.get('mart_incident', 0):,} rows")
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic sample into.")] = SAMPLE_DIR,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same bytes).")] = 20220101,
+) -> None:
+    """Regenerate the synthetic part of the sample (same seed, same bytes)."""
+    from .sample import generate
+
+    manifest = generate(out, seed=seed)
+    for name, rows in manifest.items():
+        typer.echo(f"{name}: {rows:,} rows")
+
+
+def _sample_plan(sample_dir: Path) -> list[tuple[str, list[Path]]]:
+    manifest = sample_dir / "manifest.yaml"
+    if not manifest.exists():
+        raise ConfigProblem(f"{manifest}: the sample manifest is missing")
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+    plan = []
+    for item in data.get("sources", []):
+        files = sorted(Path(p) for pattern in item["files"]
+                       for p in glob.glob(str(sample_dir / pattern)))
+        if not files:
+            raise ConfigProblem(f"{manifest}: no files match {item['files']}")
+        plan.append((str(item["source"]), files))
+    return plan
+
+
+@app.command("load-sample")
+def load_sample(
+    db: DbOption = DEFAULT_DB,
+    sample_dir: Annotated[Path, typer.Option("--sample-dir", help="The sample folder.")] = SAMPLE_DIR,
+    config: ConfigOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
+) -> None:
+    """Build a warehouse from everything in data/sample (what `make run` uses)."""
+    from .areas import load_areas, sample_area_files
+    from .ingest import ingest_file
+    from .sources import resolve_source
+    from .warehouse import build as run_build
+    from .warehouse import connect
+
+    cfg = load_config(config)
+    plan = _sample_plan(sample_dir)
+    say = _progress(not quiet)
+    con = connect(db)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = load_areas(con, sample_area_files(sample_dir))
+            if say:
+                say("areas: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+            totals = [0, 0, 0, 0]
+            for source_name, files in plan:
+                src = resolve_source(source_name)
+                for path in files:
+                    r = ingest_file(con, src, path, config=cfg, display=str(path.relative_to(sample_dir)))
+                    totals = [totals[0] + r.rows_read, totals[1] + r.rows_loaded,
+                              totals[2] + r.rows_rejected, totals[3] + r.rows_duplicate]
+                    if say:
+                        say(f"{r.file}: {r.rows_loaded:,} loaded, {r.rows_rejected:,} rejected, "
+                            f"{r.rows_duplicate:,} duplicate")
+            run_build(con, config=cfg, progress=say, debug=_state["debug"])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    typer.echo(f"sample loaded into {db}: {totals[0]:,} rows read, {totals[1]:,} loaded, "
+               f"{totals[2]:,} rejected, {totals[3]:,} duplicate")
+
+
+@app.command()
+def areas(
+    db: DbOption = DEFAULT_DB,
+    lsoa: Annotated[list[Path], typer.Option("--lsoa", help="LSOA boundaries (GeoJSON).")] = [],  # noqa: B006
+    wards: Annotated[list[Path], typer.Option("--wards", help="Ward boundaries (GeoJSON).")] = [],  # noqa: B006
+    population: Annotated[Path | None, typer.Option(help="Census population by LSOA (CSV).")] = None,
+    imd: Annotated[Path | None, typer.Option(help="IMD 2019 rank and decile by LSOA (CSV).")] = None,
+    lookup: Annotated[Path | None, typer.Option(help="LSOA to local authority lookup (CSV).")] = None,
+) -> None:
+    """Load your partnership's areas: boundaries, population, deprivation."""
+    from .areas import AreaFiles, load_areas
+    from .warehouse import build as run_build
+    from .warehouse import connect
+
+    con = connect(db)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = load_areas(con, AreaFiles(list(lsoa), list(wards), population, imd, lookup))
+            run_build(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    typer.echo("loaded " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
+
+
+@app.command()
+def sources() -> None:
+    """List the sources and mappings `asb ingest --source` accepts."""
+    from .sources import list_sources
+
+    for name, description in list_sources().items():
+        typer.echo(f"{name:32} {description}")
+
+
+@app.command()
+def dashboard(
+    db: DbOption = DEFAULT_DB,
+    port: Annotated[int, typer.Option("--port", envvar="PORT", help="Port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option("--address", help="Address to listen on.")] = "localhost",
+) -> None:
+    """Start the dashboard on http://localhost:PORT."""
+    import dashboard as dashboard_pkg
+
+    from .warehouse import connect
+
+    connect(db, read_only=True).close()  # a clear message now rather than in the browser
+    app_path = Path(dashboard_pkg.__file__).with_name("app.py")
+    env = dict(os.environ, ASB_DB=str(Path(db).resolve()))
+    typer.echo(f"ASB Insight on http://{address}:{port} (warehouse {db}); Ctrl+C to stop")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app_path),
+        "--server.port", str(port), "--server.address", address,
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    try:
+        raise typer.Exit(subprocess.call(cmd, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+def main() -> None:
+    """Entry point: run the app, turning the project's errors into one line."""
+    try:
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
+    except AsbError as exc:
+        _err(f"error: {exc}")
+        sys.exit(2)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code or 0)
+    except typer.Abort:
+        _err("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        _err("interrupted: nothing was changed")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            _err(f"error: {exc.format_message()}")
+            sys.exit(exc.exit_code)
+        if _state["debug"]:
+            raise
+        _err(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+             " (run with --debug for details; the warehouse was not changed)")
+        sys.exit(3)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

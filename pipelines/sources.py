@@ -1,0 +1,344 @@
+"""What each source looks like: the police.uk format, the five templates, and YAML mappings.
+
+A *template* is a layout the warehouse understands (``incidents``, ``people``, ``actions``,
+``cases``, ``risk-assessments``); ``police-uk`` is the public street-level CSV. A *mapping*
+(``pipelines/sources/*.yaml`` or ``--mapping FILE.yaml``) says how another export's columns,
+dates and codes translate into a template. Every source used in an ingest resolves to a
+:class:`Source`: the template plus the mapping (an identity mapping for a bare template).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigProblem
+
+__all__ = [
+    "Column",
+    "Template",
+    "Source",
+    "TEMPLATES",
+    "DEFAULT_DATE_FORMATS",
+    "SOURCES_DIR",
+    "normalise_header",
+    "resolve_source",
+    "list_sources",
+    "load_mapping",
+]
+
+SOURCES_DIR = Path(__file__).with_name("sources")
+
+#: Date forms read when a mapping does not say otherwise (ISO 8601 and UK day-first).
+DEFAULT_DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a template.
+
+    ``kind`` is one of ``text``, ``datetime``, ``date``, ``float``, ``int``, ``bool``,
+    ``category``, ``role``, ``action``, ``band``.
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Template:
+    """A layout the warehouse accepts, and the staging table it lands in."""
+
+    name: str
+    columns: tuple[Column, ...]
+    table: str
+    key: tuple[str, ...] = ()
+    one_of: tuple[tuple[str, ...], ...] = ()
+    description: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """Parse ``"name:kind!, ..."`` (``!`` marks required) into columns."""
+    out = []
+    for item in spec.split(","):
+        item = item.strip()
+        required = item.endswith("!")
+        item = item.rstrip("!")
+        name, _, kind = item.partition(":")
+        out.append(Column(name, kind or "text", required))
+    return tuple(out)
+
+
+TEMPLATES: dict[str, Template] = {
+    "police-uk": Template(
+        "police-uk",
+        _cols(
+            "crime_id, month:month!, reported_by, falls_within!, longitude:float!, latitude:float!,"
+            " location!, lsoa_code!, lsoa_name, crime_type!, last_outcome_category, context"
+        ),
+        table="stg_police_uk",
+        description="data.police.uk street-level CSV, exactly as downloaded",
+    ),
+    "incidents": Template(
+        "incidents",
+        _cols(
+            "source_ref!, agency!, reported_at:datetime!, occurred_at:datetime,"
+            " occurred_to:datetime, category:category, subtype, latitude:float, longitude:float,"
+            " easting:float, northing:float, address, postcode, uprn, case_ref,"
+            " hate_related:bool, description"
+        ),
+        table="stg_incidents",
+        key=("agency", "source_ref"),
+        description="one row per reported incident",
+    ),
+    "people": Template(
+        "people",
+        _cols(
+            "source_ref!, agency!, role:role!, person_ref, first_name, last_name,"
+            " date_of_birth:date, address, postcode, uprn, vulnerable:bool, sex, ethnicity,"
+            " disability"
+        ),
+        table="stg_people",
+        description="one row per person per incident",
+    ),
+    "actions": Template(
+        "actions",
+        _cols(
+            "source_ref, case_ref, agency!, action:action!, action_date:date!, person_ref, outcome"
+        ),
+        table="stg_actions",
+        one_of=(("source_ref", "case_ref"),),
+        description="one row per action on a case, incident or person",
+    ),
+    "cases": Template(
+        "cases",
+        _cols(
+            "case_ref!, agency!, opened_at:date!, closed_at:date, closure_reason,"
+            " satisfaction:int, first_contact_at:date, risk_score:float, risk_band:band"
+        ),
+        table="stg_cases",
+        key=("agency", "case_ref"),
+        description="one row per case",
+    ),
+    "risk-assessments": Template(
+        "risk-assessments",
+        _cols(
+            "assessment_ref!, agency!, assessed_at:date!, case_ref, source_ref, person_ref,"
+            " score:float, band:band, override_band:band, override_reason, review_due:date"
+        ),
+        table="stg_risk_assessments",
+        key=("agency", "assessment_ref"),
+        one_of=(("case_ref", "source_ref"),),
+        description="one row per Risk Assessment Matrix assessment (answers in q_* columns)",
+    ),
+}
+
+#: police.uk's published header for each template column.
+POLICE_UK_HEADERS = {
+    "crime_id": "Crime ID",
+    "month": "Month",
+    "reported_by": "Reported by",
+    "falls_within": "Falls within",
+    "longitude": "Longitude",
+    "latitude": "Latitude",
+    "location": "Location",
+    "lsoa_code": "LSOA code",
+    "lsoa_name": "LSOA name",
+    "crime_type": "Crime type",
+    "last_outcome_category": "Last outcome category",
+    "context": "Context",
+}
+
+
+def normalise_header(name: str) -> str:
+    """Normalise a column header for matching: case, spaces, BOM and underscores ignored.
+
+    Examples
+    --------
+    >>> normalise_header("\\ufeff  Date  Reported ")
+    'date reported'
+    >>> normalise_header("reported_at") == normalise_header("Reported At")
+    True
+    """
+    name = name.replace("\ufeff", "").replace("_", " ").strip().lower()
+    return re.sub(r"\s+", " ", name)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A template plus the mapping that brings one export format onto it."""
+
+    name: str
+    template: Template
+    description: str = ""
+    agency: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    path: str | None = None
+
+    def export_column(self, template_column: str) -> str:
+        """The export's header for a template column (its own name when not mapped)."""
+        if template_column in self.columns:
+            return self.columns[template_column]
+        if self.template.name == "police-uk":
+            return POLICE_UK_HEADERS[template_column]
+        return template_column
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "template": self.template.name,
+            "agency": self.agency,
+            "columns": self.columns,
+            "date_formats": list(self.date_formats),
+            "values": self.values,
+            "path": self.path,
+        }
+
+
+_ALLOWED_READ = {"delimiter", "encoding", "sheet"}
+_ALLOWED_KEYS = {"name", "template", "description", "agency", "read", "columns", "dates", "values"}
+_ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
+
+
+def load_mapping(path: str | Path) -> Source:
+    """Read a YAML mapping file and check it against its template.
+
+    Raises
+    ------
+    ConfigProblem
+        With a one-line message naming the file and what is wrong.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigProblem(f"{path}: mapping file not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise ConfigProblem(f"{path}: not a valid YAML mapping file") from None
+    if not isinstance(data, dict):
+        raise ConfigProblem(f"{path}: a mapping must be a YAML mapping with a 'template' key")
+    unknown = sorted(set(data) - _ALLOWED_KEYS)
+    if unknown:
+        raise ConfigProblem(
+            f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ALLOWED_KEYS))}"
+        )
+    template_name = data.get("template")
+    if template_name not in TEMPLATES:
+        raise ConfigProblem(
+            f"{path}: 'template' must be one of {', '.join(TEMPLATES)} (found {template_name!r})"
+        )
+    template = TEMPLATES[template_name]
+    columns = data.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise ConfigProblem(f"{path}: 'columns' must map template columns to export columns")
+    bad = sorted(k for k in columns if k not in template.column_names and not k.startswith("q_"))
+    if bad:
+        raise ConfigProblem(
+            f"{path}: {', '.join(bad)} not a column of the {template_name} template "
+            f"(its columns: {', '.join(template.column_names)})"
+        )
+    read = data.get("read") or {}
+    if not isinstance(read, dict) or set(read) - _ALLOWED_READ:
+        raise ConfigProblem(f"{path}: 'read' may only set {', '.join(sorted(_ALLOWED_READ))}")
+    delimiter = read.get("delimiter")
+    if delimiter is not None and delimiter not in {",", ";", "\t", "|"}:
+        raise ConfigProblem(f"{path}: read.delimiter must be ',', ';', tab or '|'")
+    encoding = read.get("encoding")
+    if encoding is not None and str(encoding).lower() not in _ENCODINGS:
+        raise ConfigProblem(f"{path}: read.encoding must be utf-8 or cp1252 (Windows-1252)")
+    dates = data.get("dates") or {}
+    formats = dates.get("formats") if isinstance(dates, dict) else None
+    if formats is not None:
+        if isinstance(formats, str):
+            formats = [formats]
+        if not all(isinstance(f, str) and "%" in f for f in formats):
+            raise ConfigProblem(f"{path}: dates.formats must be strftime patterns such as %d/%m/%Y")
+    values = data.get("values") or {}
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise ConfigProblem(f"{path}: 'values' must map a column to {{export value: value}}")
+    return Source(
+        name=str(data.get("name") or path.stem),
+        template=template,
+        description=str(data.get("description") or ""),
+        agency=data.get("agency"),
+        columns={str(k): str(v) for k, v in columns.items()},
+        date_formats=tuple(formats) if formats else DEFAULT_DATE_FORMATS,
+        values={
+            str(col): {str(k): str(v) for k, v in mapping.items()} for col, mapping in values.items()
+        },
+        delimiter=delimiter,
+        encoding=encoding,
+        sheet=read.get("sheet"),
+        path=str(path),
+    )
+
+
+def list_sources() -> dict[str, str]:
+    """Every source name usable with ``--source``, with a one-line description."""
+    out = {name: t.description for name, t in TEMPLATES.items()}
+    for path in sorted(SOURCES_DIR.glob("*.yaml")):
+        try:
+            out[path.stem] = load_mapping(path).description or path.stem
+        except ConfigProblem:
+            continue
+    return out
+
+
+def resolve_source(source: str, mapping: str | Path | None = None) -> Source:
+    """Find the source to ingest with.
+
+    ``source`` is a template name (``police-uk``, ``incidents``, ...) or the name of a shipped
+    mapping in ``pipelines/sources/``. With ``mapping``, the YAML file is used and must map onto
+    the template ``source`` names (or ``source`` may be the mapping's own name).
+    """
+    if mapping is not None:
+        found = load_mapping(mapping)
+        if source not in (found.template.name, found.name):
+            raise ConfigProblem(
+                f"{mapping}: maps onto the {found.template.name} template, but --source is "
+                f"{source!r}; use --source {found.template.name}"
+            )
+        return found
+    if source in TEMPLATES:
+        return Source(name=source, template=TEMPLATES[source], description=TEMPLATES[source].description)
+    shipped = SOURCES_DIR / f"{source}.yaml"
+    if re.fullmatch(r"[A-Za-z0-9_.-]+", source) and shipped.is_file():
+        return load_mapping(shipped)
+    raise ConfigProblem(
+        f"unknown source {source!r}; use one of: {', '.join(list_sources())} "
+        "(or --mapping FILE.yaml for another layout)"
+    )

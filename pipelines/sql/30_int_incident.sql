@@ -1,0 +1,88 @@
+-- purpose: every incident held, from every source, in one shape (before geography).
+-- inputs:  stg_police_uk (latest file per force-month), stg_incidents (latest version of
+--          each agency + source_ref)
+-- output:  int_incident
+-- grain:   one row per incident report held. Identical police.uk rows are separate
+--          incidents and are all kept.
+CREATE OR REPLACE TABLE int_incident AS
+WITH latest_force_month AS (
+    SELECT falls_within, month, max(file_id) AS file_id
+    FROM stg_police_uk
+    GROUP BY falls_within, month
+),
+police AS (
+    SELECT s.*
+    FROM stg_police_uk s
+    JOIN latest_force_month USING (falls_within, month, file_id)
+),
+reports AS (
+    SELECT *
+    FROM stg_incidents
+    QUALIFY row_number() OVER (
+        PARTITION BY agency, source_ref ORDER BY file_id DESC, row_number DESC) = 1
+)
+SELECT
+    'police-uk:' || file_id || ':' || row_number        AS incident_id,
+    'police-uk'                                          AS template,
+    source_name,
+    falls_within                                         AS agency,
+    crime_id                                             AS source_ref,
+    CAST(NULL AS VARCHAR)                                AS case_ref,
+    crime_type = 'Anti-social behaviour'                 AS is_asb,
+    crime_type,
+    CAST(NULL AS VARCHAR)                                AS category,
+    CAST(NULL AS VARCHAR)                                AS subtype,
+    CAST(NULL AS TIMESTAMP)                              AS reported_at,
+    CAST(NULL AS TIMESTAMP)                              AS occurred_at,
+    CAST(NULL AS TIMESTAMP)                              AS occurred_to,
+    month,
+    'month'                                              AS time_precision,
+    longitude,
+    latitude,
+    CAST(NULL AS DOUBLE)                                 AS easting,
+    CAST(NULL AS DOUBLE)                                 AS northing,
+    location                                             AS location_text,
+    CAST(NULL AS VARCHAR)                                AS address,
+    CAST(NULL AS VARCHAR)                                AS postcode,
+    CAST(NULL AS VARCHAR)                                AS uprn,
+    lsoa_code                                            AS given_lsoa_code,
+    CAST(NULL AS BOOLEAN)                                AS hate_related,
+    CAST(NULL AS VARCHAR)                                AS description,
+    last_outcome_category                                AS outcome,
+    extra,
+    file_id,
+    row_number
+FROM police
+UNION ALL
+SELECT
+    agency || ':' || source_ref                          AS incident_id,
+    'incidents'                                          AS template,
+    source_name,
+    agency,
+    source_ref,
+    case_ref,
+    TRUE                                                 AS is_asb,
+    'Anti-social behaviour'                              AS crime_type,
+    category,
+    subtype,
+    reported_at,
+    occurred_at,
+    occurred_to,
+    CAST(date_trunc('month', coalesce(occurred_at, reported_at)) AS DATE) AS month,
+    'datetime'                                           AS time_precision,
+    longitude,
+    latitude,
+    easting,
+    northing,
+    coalesce(address, postcode)                          AS location_text,
+    address,
+    upper(postcode)                                      AS postcode,
+    uprn,
+    CAST(NULL AS VARCHAR)                                AS given_lsoa_code,
+    hate_related,
+    description,
+    CAST(NULL AS VARCHAR)                                AS outcome,
+    extra,
+    file_id,
+    row_number
+FROM reports;

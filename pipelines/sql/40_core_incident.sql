@@ -1,0 +1,63 @@
+-- purpose: the canonical incident: every source, with coordinates in both systems, LSOA,
+--          ward and CSP area, and a key for repeat locations.
+-- inputs:  int_incident, int_incident_geo (computed by pipelines/warehouse.py with pyproj
+--          and shapely), core_area_lsoa, core_area_ward
+-- output:  core_incident
+-- grain:   one row per incident report held (see int_incident).
+CREATE OR REPLACE TABLE core_incident AS
+SELECT
+    i.incident_id,
+    i.template,
+    i.source_name,
+    i.agency,
+    i.source_ref,
+    i.case_ref,
+    i.is_asb,
+    i.crime_type,
+    i.category,
+    i.subtype,
+    i.reported_at,
+    i.occurred_at,
+    i.occurred_to,
+    i.month,
+    i.time_precision,
+    g.longitude,
+    g.latitude,
+    g.easting,
+    g.northing,
+    g.longitude IS NOT NULL                                          AS has_location,
+    i.location_text,
+    i.address,
+    i.postcode,
+    i.uprn,
+    -- police.uk: trust the file's LSOA (snap points often fall outside their own LSOA)
+    CASE WHEN i.template = 'police-uk' THEN i.given_lsoa_code ELSE g.lsoa_code END AS lsoa_code,
+    g.ward_code,
+    coalesce(
+        (SELECT count(*) FROM core_area_lsoa) > 0
+        AND a.lsoa_code IS NOT NULL, FALSE)                           AS in_area,
+    a.csp_code,
+    CASE
+        WHEN i.uprn IS NOT NULL THEN 'uprn:' || i.uprn
+        WHEN i.template = 'police-uk' AND g.longitude IS NOT NULL
+            THEN 'point:' || printf('%.6f,%.6f', g.longitude, g.latitude)
+        WHEN i.address IS NOT NULL
+            THEN 'address:' || lower(regexp_replace(trim(i.address), '[^A-Za-z0-9]+', ' ', 'g'))
+                 || coalesce(' ' || lower(replace(i.postcode, ' ', '')), '')
+        WHEN g.easting IS NOT NULL
+            THEN 'point:' || printf('%.0f,%.0f', round(g.easting / 10) * 10,
+                                     round(g.northing / 10) * 10)
+    END                                                               AS location_key,
+    i.hate_related,
+    i.description,
+    i.outcome,
+    i.extra,
+    i.file_id,
+    i.row_number,
+    f.file_name,
+    f.loaded_at
+FROM int_incident i
+LEFT JOIN int_incident_geo g USING (incident_id)
+LEFT JOIN core_area_lsoa a
+    ON a.lsoa_code = CASE WHEN i.template = 'police-uk' THEN i.given_lsoa_code ELSE g.lsoa_code END
+LEFT JOIN raw_file f ON f.file_id = i.file_id;
