@@ -12,6 +12,7 @@ formatted into SQL: values from configuration and mappings go in as parameters.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter
@@ -279,7 +280,7 @@ def _build_select(
             )
         else:  # pragma: no cover - template definitions are ours
             raise ValueError(kind)
-        if col.required:
+        if col.required and not col.blank_ok:
             checks.append(_Check(f"{raw} IS NULL", name, "missing", "NULL"))
         selects.append(f"{typed} AS {name}")
 
@@ -578,10 +579,8 @@ def ingest_file(
 def _unregister(con: duckdb.DuckDBPyConnection, *names: str) -> None:
     """Drop registered views; quietly, since an aborted transaction refuses even that."""
     for name in names:
-        try:
+        with contextlib.suppress(duckdb.Error):
             con.unregister(name)
-        except duckdb.Error:
-            pass
 
 
 def _record_file(con: duckdb.DuckDBPyConnection, report: IngestReport, source: Source,

@@ -62,6 +62,7 @@ class Column:
     name: str
     kind: str = "text"
     required: bool = False
+    blank_ok: bool = False  # the column must exist, but a value may be blank
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,19 @@ class Template:
 
 
 def _cols(spec: str) -> tuple[Column, ...]:
-    """Parse ``"name:kind!, ..."`` (``!`` marks required) into columns."""
+    """Parse ``"name:kind!, ..."`` into columns.
+
+    ``!`` marks a required column and value; ``!?`` a required column whose value may be blank.
+    """
     out = []
     for item in spec.split(","):
         item = item.strip()
+        blank_ok = item.endswith("!?")
+        item = item.rstrip("?")
         required = item.endswith("!")
         item = item.rstrip("!")
         name, _, kind = item.partition(":")
-        out.append(Column(name, kind or "text", required))
+        out.append(Column(name, kind or "text", required, blank_ok))
     return tuple(out)
 
 
@@ -102,8 +108,9 @@ TEMPLATES: dict[str, Template] = {
     "police-uk": Template(
         "police-uk",
         _cols(
-            "crime_id, month:month!, reported_by, falls_within!, longitude:float!, latitude:float!,"
-            " location!, lsoa_code!, lsoa_name, crime_type!, last_outcome_category, context"
+            "crime_id, month:month!, reported_by, falls_within!, longitude:float!?,"
+            " latitude:float!?, location!?, lsoa_code!?, lsoa_name, crime_type!,"
+            " last_outcome_category, context"
         ),
         table="stg_police_uk",
         description="data.police.uk street-level CSV, exactly as downloaded",

@@ -9,6 +9,7 @@ SELECT
     i.source_name,
     i.template                         AS source_kind,
     i.agency,
+    i.source_ref,
     i.is_asb,
     i.crime_type,
     i.category,

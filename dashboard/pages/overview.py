@@ -1,0 +1,32 @@
+"""Overview: how much ASB, where and when, for the filters chosen."""
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import queries
+from dashboard.components import about
+from dashboard.filters import current_filters
+
+st.title("Anti-social behaviour overview")
+filters = current_filters()
+totals = queries.asb_totals(filters)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("ASB incidents", f"{totals['asb']:,}")
+c2.metric("With a location", f"{totals['located']:,}")
+c3.metric("In the partnership area", f"{totals['in_area']:,}")
+c4.metric("Sources", f"{totals['sources']:,}")
+
+monthly = queries.asb_by_month(filters)
+if monthly.empty:
+    st.info("No ASB incidents match these filters.")
+else:
+    fig = px.bar(monthly, x="month", y="incidents", color="source_name",
+                 labels={"month": "Month", "incidents": "ASB incidents", "source_name": "Source"})
+    fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), legend_title_text="")
+    st.plotly_chart(fig, key="overview_monthly")
+    by_area = queries.asb_by_area(filters)
+    st.subheader("By CSP area")
+    st.dataframe(by_area, hide_index=True, key="overview_by_area",
+                 column_config={"rate_per_1000": st.column_config.NumberColumn(
+                     "Rate per 1,000 residents", format="%.1f")})
+about("warehouse.md", "mart_incident", "Where these figures come from")

@@ -1,0 +1,377 @@
+"""Ingest guarantees: conservation, rejects with reasons, file problems, lineage, duplicates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.errors import ConfigProblem, FileProblem
+from pipelines.ingest import ingest_files, summarise
+from pipelines.sources import resolve_source
+from pipelines.warehouse import build, connect
+from tests.conftest import POLICE_DIR
+
+JAN = POLICE_DIR / "2022-01-cleveland-street.csv"
+FEB = POLICE_DIR / "2022-02-cleveland-street.csv"
+
+
+def run(db: Path, source: str, files: list[Path], mapping: Path | None = None) -> dict:
+    con = connect(db)
+    try:
+        reports = ingest_files(con, resolve_source(source, mapping), files)
+    finally:
+        con.close()
+    result = summarise(reports)
+    assert result["rows_read"] == (
+        result["rows_loaded"] + result["rows_rejected"] + result["rows_duplicate"]
+    )
+    return result
+
+
+def fingerprint(db: Path) -> dict[str, tuple[int, str]]:
+    """Row count and a content hash of every table: equal fingerprints, equal warehouses."""
+    con = connect(db, read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY 1").fetchall()]
+        out = {}
+        for t in tables:
+            count, digest = con.execute(
+                f"SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM {t} t").fetchall()[0]
+            out[t] = (count, digest)
+        return out
+    finally:
+        con.close()
+
+
+def scalar(db: Path, sql: str, params: list | None = None):
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+INCIDENTS_HEADER = "source_ref,agency,reported_at,occurred_at,category,subtype,easting,northing\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# police.uk
+
+
+def test_police_uk_real_file_loads_every_row(empty_db):
+    db = empty_db()
+    result = run(db, "police-uk", [JAN])
+    rows = sum(1 for _ in JAN.open(encoding="utf-8")) - 1
+    assert result["rows_read"] == rows == 7285
+    assert result["rows_loaded"] == rows and result["rows_rejected"] == 0
+    asb = pd.read_csv(JAN, dtype=str)["Crime type"].eq("Anti-social behaviour").sum()
+    assert scalar(db, "SELECT count(*) FROM mart_incident WHERE is_asb") == asb
+    # police.uk rows trust the file's LSOA code, even where the snap point lies outside it
+    assert scalar(db, "SELECT count(*) FROM mart_incident WHERE lsoa_code IS NULL "
+                      "AND has_location") == 0
+    assert scalar(db, "SELECT count(*) FROM mart_incident WHERE time_precision <> 'month'") == 0
+
+
+def test_identical_file_is_skipped_as_duplicates(empty_db):
+    db = empty_db()
+    run(db, "police-uk", [JAN])
+    before = fingerprint(db)
+    again = run(db, "police-uk", [JAN])
+    assert again["rows_duplicate"] == again["rows_read"] == 7285
+    assert again["rows_loaded"] == 0
+    assert "skipped" in again["files"][0]["status"]
+    after = fingerprint(db)
+    assert after["mart_incident"] == before["mart_incident"]
+
+
+def test_revised_force_month_replaces_the_old_rows(empty_db, tmp_path):
+    db = empty_db()
+    run(db, "police-uk", [JAN, FEB])
+    lines = JAN.read_text(encoding="utf-8").splitlines(keepends=True)
+    revised = write(tmp_path / "2022-01-revised.csv", "".join(lines[:1001]))  # header + 1000
+    result = run(db, "police-uk", [revised])
+    assert result["rows_loaded"] == 1000
+    assert result["files"][0]["replaced_force_months"] == ["Cleveland Police 2022-01"]
+    jan = scalar(db, "SELECT count(*) FROM mart_incident WHERE month = DATE '2022-01-01'")
+    feb = scalar(db, "SELECT count(*) FROM mart_incident WHERE month = DATE '2022-02-01'")
+    assert (jan, feb) == (1000, 7156)
+
+
+def test_identical_rows_inside_a_file_are_separate_incidents(empty_db, tmp_path):
+    db = empty_db()
+    header, row = JAN.read_text(encoding="utf-8").splitlines()[:2]
+    path = write(tmp_path / "same.csv", "\r\n".join([header, row, row, row]) + "\r\n")
+    result = run(db, "police-uk", [path])
+    assert (result["rows_loaded"], result["rows_duplicate"]) == (3, 0)
+    assert scalar(db, "SELECT count(DISTINCT incident_id) FROM mart_incident") == 3
+
+
+def test_police_uk_no_location_rows_are_kept_and_bad_rows_rejected(empty_db, tmp_path):
+    db = empty_db()
+    header = JAN.read_text(encoding="utf-8").splitlines()[0]
+    rows = [
+        ",2022-03,Cleveland Police,Cleveland Police,,,No Location,,,Anti-social behaviour,,",
+        ",2022-3,Cleveland Police,Cleveland Police,-1.2,54.6,On or near X,E01011954,"
+        "Hartlepool 001A,Anti-social behaviour,,",
+        ",2022-03,Cleveland Police,Cleveland Police,abc,54.6,On or near X,E01011954,"
+        "Hartlepool 001A,Anti-social behaviour,,",
+        ",2022-03,Cleveland Police,Cleveland Police,-1.2,,On or near X,E01011954,"
+        "Hartlepool 001A,Anti-social behaviour,,",
+        ",2022-03,Cleveland Police,Cleveland Police,-1.2,54.6,On or near X,E01011954,"
+        "Hartlepool 001A,,,",
+    ]
+    path = write(tmp_path / "mixed.csv", "\n".join([header, *rows]) + "\n")
+    result = run(db, "police-uk", [path])
+    assert result["rows_loaded"] == 1
+    assert result["rows_rejected"] == 4
+    reasons = result["rejects_by_reason"]
+    assert reasons["month is not a month (expected YYYY-MM)"] == 1
+    assert reasons["longitude is not a number"] == 1
+    assert any("give both coordinates or neither" in r for r in reasons)
+    assert reasons["crime_type is blank (it is required)"] == 1
+    assert scalar(db, "SELECT count(*) FROM mart_incident WHERE NOT has_location") == 1
+    con = connect(db, read_only=True)
+    rejects = con.execute(
+        "SELECT row_number, column_name, value, record FROM mart_reject ORDER BY row_number"
+    ).fetchall()
+    con.close()
+    assert [r[0] for r in rejects] == [3, 4, 5, 6]
+    assert rejects[0][1:3] == ("month", "2022-3")
+    assert json.loads(rejects[1][3])["Longitude"] == "abc"
+
+
+# ---------------------------------------------------------------------------------------------
+# templates: formats, encodings, dates
+
+
+def test_uk_day_first_dates_bom_and_bng_coordinates(empty_db, tmp_path):
+    db = empty_db()
+    text = INCIDENTS_HEADER + (
+        "R1,Middlesbrough Council,05/08/2022 19:00,05/08/2022 18:30,nuisance,noise,449571,520156\n"
+        "R2,Middlesbrough Council,2022-08-06T10:15:00,,environmental,fly-tipping,,\n"
+    )
+    path = write(tmp_path / "bom.csv", "\ufeff" + text)
+    result = run(db, "incidents", [path])
+    assert result["rows_loaded"] == 2
+    con = connect(db, read_only=True)
+    row = con.execute(
+        "SELECT reported_at, occurred_at, latitude, longitude, lsoa_code, csp_name, in_area "
+        "FROM mart_incident WHERE incident_id = 'Middlesbrough Council:R1'"
+    ).fetchall()[0]
+    con.close()
+    assert row[0] == datetime(2022, 8, 5, 19, 0)  # 5 August, not 8 May
+    assert row[1] == datetime(2022, 8, 5, 18, 30)
+    assert row[2] == pytest.approx(54.5742, abs=1e-3) and row[3] == pytest.approx(-1.2347, abs=1e-3)
+    assert row[4].startswith("E0101") and row[5] == "Middlesbrough" and row[6] is True
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"), [("cp1252", ";"), ("utf-8", "\t"), ("utf-8-sig", ",")]
+)
+def test_encodings_and_delimiters(empty_db, tmp_path, encoding, delimiter):
+    db = empty_db()
+    lines = [
+        ["source_ref", "agency", "reported_at", "address", "category"],
+        ["H1", "Tees Valley Homes", "01/02/2022", "\"12 O’Brien Street, Zoë Court\"", "personal"],
+    ]
+    text = "\r\n".join(delimiter.join(r) for r in lines) + "\r\n"
+    path = write(tmp_path / "enc.csv", text, encoding)
+    result = run(db, "incidents", [path])
+    assert result["rows_loaded"] == 1
+    assert scalar(db, "SELECT address FROM core_incident") == "12 O’Brien Street, Zoë Court"
+
+
+def test_excel_and_parquet(empty_db, tmp_path):
+    db = empty_db()
+    frame = pd.DataFrame({
+        "Source_Ref": ["X1", "X2"], "Agency": ["Redcar and Cleveland Council"] * 2,
+        "Reported_At": ["2022-04-01 09:00", "02/04/2022"], "Latitude": ["54.61", "54.62"],
+        "Longitude": ["-1.07", "-1.06"], "Ward notes": ["left as extra", ""],
+    })
+    frame.to_excel(tmp_path / "book.xlsx", index=False)
+    frame.assign(Source_Ref=["X3", "X4"]).to_parquet(tmp_path / "table.parquet")
+    result = run(db, "incidents", [tmp_path / "book.xlsx", tmp_path / "table.parquet"])
+    assert result["rows_loaded"] == 4
+    extra = scalar(db, "SELECT extra FROM core_incident WHERE source_ref = 'X1'")
+    assert json.loads(extra) == {"Ward notes": "left as extra"}
+
+
+def test_row_rejections_have_reasons_and_conservation_holds(empty_db, tmp_path):
+    db = empty_db()
+    future = (datetime.now() + timedelta(days=10)).strftime("%d/%m/%Y")
+    text = INCIDENTS_HEADER + "\n".join([
+        "A1,Hartlepool Borough Council,01/01/2022,,nuisance,,449000,535000",  # ok
+        "A2,Hartlepool Borough Council,31/02/2022,,nuisance,,,",  # not a date
+        "A3,Hartlepool Borough Council,01/01/2022,,loud,,,",  # bad category
+        "A4,Hartlepool Borough Council,,,nuisance,,,",  # missing reported_at
+        f"A5,Hartlepool Borough Council,{future},,nuisance,,,",  # future
+        "A6,Hartlepool Borough Council,01/01/2022,,nuisance,,9000000,535000",  # outside GB
+        "A7,Hartlepool Borough Council,01/01/2022,,nuisance,,449000",  # ragged row
+        "A1,Hartlepool Borough Council,01/01/2022,,nuisance,,449000,535000",  # same row again
+        "A1,Hartlepool Borough Council,02/01/2022,,nuisance,,449000,535000",  # same key, changed
+    ]) + "\n"
+    path = write(tmp_path / "bad.csv", text)
+    result = run(db, "incidents", [path])
+    assert result["rows_read"] == 9
+    assert result["rows_loaded"] == 1
+    assert result["rows_duplicate"] == 1
+    assert result["rows_rejected"] == 7
+    reasons = result["rejects_by_reason"]
+    assert reasons[
+        "reported_at is not a date (expected DD/MM/YYYY or YYYY-MM-DD, optional HH:MM)"] == 1
+    assert reasons["category is not one of personal, nuisance, environmental"] == 1
+    assert reasons["reported_at is blank (it is required)"] == 1
+    assert reasons["reported_at is in the future"] == 1
+    assert reasons["easting is outside Great Britain"] == 1
+    assert reasons["source_ref is repeated in this file with different values"] == 1
+    assert sum(v for k, v in reasons.items() if k.startswith("row has 7 fields")) == 1
+    con = connect(db, read_only=True)
+    rows = dict(con.execute("SELECT row_number, reason FROM mart_reject").fetchall())
+    con.close()
+    assert rows[8].startswith("row has 7 fields")  # spreadsheet row: header is row 1
+    assert rows[3].startswith("reported_at is not a date")
+
+
+def test_second_load_of_same_rows_is_duplicate_and_changed_row_supersedes(empty_db, tmp_path):
+    db = empty_db()
+    first = write(tmp_path / "a.csv", INCIDENTS_HEADER
+                  + "B1,Stockton-on-Tees Borough Council,01/03/2022,,nuisance,,,\n"
+                  + "B2,Stockton-on-Tees Borough Council,02/03/2022,,nuisance,,,\n")
+    second = write(tmp_path / "b.csv", INCIDENTS_HEADER
+                   + "B1,Stockton-on-Tees Borough Council,01/03/2022,,nuisance,,,\n"
+                   + "B2,Stockton-on-Tees Borough Council,02/03/2022,,personal,,,\n")
+    run(db, "incidents", [first])
+    result = run(db, "incidents", [second])
+    assert (result["rows_loaded"], result["rows_duplicate"]) == (1, 1)
+    assert result["files"][0]["superseded_rows"] == 1
+    assert scalar(db, "SELECT count(*) FROM core_incident") == 2
+    assert scalar(db, "SELECT category FROM core_incident WHERE source_ref = 'B2'") == "personal"
+
+
+# ---------------------------------------------------------------------------------------------
+# file-level problems leave the warehouse as it was
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        (b"PK\x03\x04rest-of-zip", "Excel or zip"),
+        (b"just one column\nvalue\n", "only one column"),
+        ("source_ref,agency,occurred_at\nR1,X,01/01/2022\n".encode(),
+         "required column 'reported_at' is missing"),
+    ],
+)
+def test_file_problems_are_one_line_and_change_nothing(empty_db, tmp_path, content, expected):
+    db = empty_db()
+    run(db, "police-uk", [JAN])
+    before = fingerprint(db)
+    good = write(tmp_path / "good.csv", INCIDENTS_HEADER + "G1,X Council,01/01/2022,,,,,\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    with pytest.raises(FileProblem) as info:
+        run(db, "incidents", [good, bad])  # the good file is rolled back too
+    message = str(info.value)
+    assert message.startswith("bad.csv: ") and expected in message and "\n" not in message
+    assert fingerprint(db) == before
+
+
+def test_unknown_source_and_bad_mapping(tmp_path):
+    with pytest.raises(ConfigProblem, match="unknown source 'polic-uk'"):
+        resolve_source("polic-uk")
+    bad = write(tmp_path / "m.yaml", "template: incidents\ncolumns: {reported: Date}\n")
+    with pytest.raises(ConfigProblem, match="reported not a column of the incidents template"):
+        resolve_source("incidents", bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# mappings
+
+
+def test_mapping_renames_recodes_and_reads_formats(empty_db, tmp_path):
+    db = empty_db()
+    mapping = write(tmp_path / "other-force.yaml", """
+name: other-force
+template: incidents
+agency: Other Force
+columns:
+  source_ref: Ref No
+  reported_at: When Reported
+  category: Cat
+  easting: X
+  northing: Y
+dates:
+  formats: ["%m/%d/%Y %H:%M"]
+values:
+  category: {P: personal, N: nuisance, E: environmental}
+""")
+    export = write(tmp_path / "export.csv",
+                   "Ref No,When Reported,Cat,X,Y\nO1,08/05/2022 19:00,n,452000,520000\n"
+                   "O2,13/05/2022 19:00,P,,\n")
+    result = run(db, "incidents", [export], mapping)
+    assert result["rows_loaded"] == 1 and result["rows_rejected"] == 1
+    assert next(iter(result["rejects_by_reason"])).startswith(
+        "reported_at is not a date in the mapping's format")
+    con = connect(db, read_only=True)
+    row = con.execute("SELECT agency, reported_at, category, source_name FROM core_incident"
+                      ).fetchall()[0]
+    con.close()
+    assert row == ("Other Force", datetime(2022, 8, 5, 19, 0), "nuisance", "other-force")
+
+
+# ---------------------------------------------------------------------------------------------
+# lineage and rebuilds
+
+
+def test_every_row_knows_its_file_and_row(empty_db):
+    db = empty_db()
+    run(db, "police-uk", [JAN])
+    con = connect(db, read_only=True)
+    missing = con.execute(
+        "SELECT count(*) FROM core_incident WHERE file_name IS NULL OR row_number IS NULL "
+        "OR loaded_at IS NULL").fetchall()[0][0]
+    sha = con.execute("SELECT sha256 FROM raw_file").fetchall()[0][0]
+    raw = con.execute("SELECT record FROM raw_export_row WHERE row_number = 2").fetchall()[0][0]
+    con.close()
+    assert missing == 0 and len(sha) == 64
+    first_row = JAN.read_text(encoding="utf-8").splitlines()[1].split(",")
+    assert json.loads(raw)[:4] == first_row[:4]
+
+
+def test_building_twice_gives_the_same_warehouse(sample_db_copy):
+    before = fingerprint(sample_db_copy)
+    con = connect(sample_db_copy)
+    build(con)
+    con.close()
+    assert fingerprint(sample_db_copy) == before
+
+
+def test_ingest_outside_area_is_flagged_not_lost(empty_db, tmp_path):
+    db = empty_db()
+    path = write(tmp_path / "far.csv", INCIDENTS_HEADER
+                 + "F1,Leeds,01/01/2022,,nuisance,,430000,433000\n")
+    run(db, "incidents", [path])
+    assert scalar(db, "SELECT in_area FROM mart_incident WHERE source_ref = 'F1'") is False
+    assert scalar(db, "SELECT count(*) FROM mart_incident") == 1
+
+
+def test_copy_of_file_under_new_name_is_still_identical(empty_db, tmp_path):
+    db = empty_db()
+    copy = tmp_path / "renamed.csv"
+    shutil.copy(JAN, copy)
+    run(db, "police-uk", [JAN])
+    result = run(db, "police-uk", [copy])
+    assert result["rows_duplicate"] == 7285
