@@ -1,7 +1,8 @@
 """ASB Insight dashboard: navigation, the global filter bar and the footer.
 
 Run with ``asb dashboard --db WAREHOUSE`` (or ``make run``). Pages hold layout only; the data
-comes from :mod:`dashboard.data`.
+comes from :mod:`dashboard.data`. Pages that use the global filters draw the filter bar
+themselves (``filter_bar()``) so that its widgets belong to the page run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import streamlit as st
 
 from dashboard.components import footer
 from dashboard.data import check_warehouse, db_path
-from dashboard.filters import filter_bar
 
 HERE = Path(__file__).parent
 
@@ -37,7 +37,6 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)
-filter_bar()
 st.sidebar.caption(f"Warehouse: `{db_path().name}`")
 navigation.run()
 footer()

@@ -117,15 +117,15 @@ def _match_columns(source: Source, result: ReadResult, display: str, extra_requi
             continue
         missing.append(col.name)
     if missing:
-        name = missing[0]
-        header = source.export_column(name)
-        label = f"'{header}'" if header == name else f"'{header}' (for {name})"
+        labels = []
+        for name in missing:
+            header = source.export_column(name)
+            labels.append(f"'{header}'" if header == name else f"'{header}' (for {name})")
         shown = ", ".join(result.headers[:15]) + (" ..." if len(result.headers) > 15 else "")
-        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        what = (f"required column {labels[0]} is missing" if len(labels) == 1
+                else f"required columns {', '.join(labels)} are missing")
         raise FileProblem(
-            display,
-            f"required column {label}{more} is missing (columns found: {shown}); "
-            f"is this a {source.name} file?",
+            display, f"{what} (columns found: {shown}); is this a {source.name} file?"
         )
     for group in template.one_of:
         if not any(c in found for c in group):

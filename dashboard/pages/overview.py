@@ -5,10 +5,12 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.components import about
-from dashboard.filters import current_filters
+from dashboard.filters import filter_bar
 
 st.title("Anti-social behaviour overview")
-filters = current_filters()
+filters = filter_bar()
+if filters is None:
+    st.stop()
 totals = queries.asb_totals(filters)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("ASB incidents", f"{totals['asb']:,}")

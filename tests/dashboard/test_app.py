@@ -1,0 +1,64 @@
+"""The app shell, the filter bar, the Overview and the Data loaded pages."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.conftest import APP
+
+
+def count(db, sql: str, params: list | None = None) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return int(con.execute(sql, params or []).fetchall()[0][0])
+    finally:
+        con.close()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_overview_shows_the_asb_count_and_filters_change_it(app: AppTest, sample_db):
+    app.run()
+    assert not app.exception
+    total = count(sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb")
+    assert metric(app, "ASB incidents") == f"{total:,}"
+    app.multiselect(key="f_csp").set_value(["E06000001"]).run()
+    hartlepool = count(
+        sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND csp_code = 'E06000001'")
+    assert 0 < hartlepool < total
+    assert metric(app, "ASB incidents") == f"{hartlepool:,}"
+    app.date_input(key="f_period").set_value(
+        (__import__("datetime").date(2022, 3, 1), __import__("datetime").date(2022, 3, 31))).run()
+    march = count(sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND csp_code = "
+                             "'E06000001' AND month = DATE '2022-03-01'")
+    assert metric(app, "ASB incidents") == f"{march:,}"
+    table = app.dataframe[0].value
+    assert table["ASB incidents"].sum() == march
+
+
+def test_data_page_lists_sources_files_and_rejects(app: AppTest, sample_db):
+    app.run()
+    app.switch_page("pages/data_loaded.py").run()
+    assert not app.exception
+    sources = app.dataframe[0].value
+    assert "police-uk" in sources["source"].tolist()
+    police = sources.set_index("source").loc["police-uk"]
+    assert police["rows_loaded"] == count(
+        sample_db, "SELECT sum(rows_loaded) FROM raw_file WHERE source_name = 'police-uk'")
+    files = app.dataframe[2].value
+    assert len(files) == count(sample_db, "SELECT count(*) FROM raw_file")
+    pivot = app.dataframe[1].value
+    assert int(pivot["police-uk"].sum()) == count(
+        sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND source_name = 'police-uk'")
+
+
+def test_missing_warehouse_says_what_to_do(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ASB_DB", str(tmp_path / "absent.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "no warehouse here yet" in at.error[0].value
+    assert "make run" in at.info[0].value
