@@ -17,6 +17,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -205,25 +206,22 @@ def _build_select(
     positions: dict[str, int],
     q_keys: list[str],
     config: dict[str, Any],
-) -> tuple[str, list[Any], list[_Check], dict[str, list[str]]]:
-    """Return (select SQL over _in, parameters, checks, allowed values) for a file."""
+    keep_original: bool = False,
+) -> tuple[str, list[Any], dict[str, list[str]]]:
+    """Return (validation SQL over ``_in``, parameters, allowed values) for a file.
+
+    The query has three layers so each value is trimmed and cast once: ``r`` holds the
+    trimmed text (``r_<column>``), ``t`` the typed values (``<column>``), and the final
+    select adds ``reject_column``, ``reject_kind`` and ``reject_value`` for the first rule a
+    row breaks (all NULL for a good row). With ``keep_original`` the untrimmed text is kept
+    too (``o_<column>``), for the raw layer.
+    """
     params: list[Any] = []
 
     def param(value: Any) -> str:
         params.append(value)
         return f"${len(params)}"
 
-    template = source.template
-    selects: list[str] = ["_in.__row AS row_number"]
-    checks: list[_Check] = []
-    allowed = {
-        "category": list(config["categories"]),
-        "role": list(config["roles"]),
-        "risk_band": _BANDS,
-        "band": _BANDS,
-        "override_band": _BANDS,
-    }
-    joins = ""
     fmt_ref: list[str] = []
 
     def fmt_param() -> str:
@@ -231,15 +229,33 @@ def _build_select(
             fmt_ref.append(param(list(source.date_formats)))
         return fmt_ref[0]
 
+    template = source.template
+    allowed = {
+        "category": list(config["categories"]),
+        "role": list(config["roles"]),
+        "risk_band": _BANDS,
+        "band": _BANDS,
+        "override_band": _BANDS,
+    }
+    raw_selects = ["_in.__row AS row_number", "_in.__idx AS __idx", "_in.__extra AS extra"]
+    typed_selects = ["r.row_number", "r.__idx", "r.extra"]
+    checks: list[_Check] = []
+    joins = ""
     columns: list[Column] = list(template.columns) + [Column(k) for k in q_keys]
     for col in columns:
         name = col.name
+        raw = f"r_{name}"
         if name in positions:
-            raw = f"NULLIF(trim(_in.c{positions[name]}), '')"
+            raw_sql = f"NULLIF(trim(_in.c{positions[name]}), '')"
         else:
-            raw = "CAST(NULL AS VARCHAR)"
+            raw_sql = "CAST(NULL AS VARCHAR)"
         if name == "agency" and source.agency:
-            raw = f"coalesce({raw}, {param(source.agency)})"
+            raw_sql = f"coalesce({raw_sql}, {param(source.agency)})"
+        raw_selects.append(f"{raw_sql} AS {raw}")
+        if keep_original:
+            original = f"_in.c{positions[name]}" if name in positions else "CAST(NULL AS VARCHAR)"
+            raw_selects.append(f"{original} AS o_{name}")
+            typed_selects.append(f"r.o_{name}")
         kind = col.kind
         if kind == "text":
             typed = raw
@@ -247,100 +263,82 @@ def _build_select(
             typed = f"try_strptime({raw}, {fmt_param()})"
             if kind == "date":
                 typed = f"CAST({typed} AS DATE)"
-            checks.append(_Check(f"{raw} IS NOT NULL AND {typed} IS NULL", name, "not_a_date", raw))
+            checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_a_date", raw))
         elif kind == "month":
             typed = (
                 f"CASE WHEN regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}') "
                 f"THEN CAST(try_strptime({raw} || '-01', '%Y-%m-%d') AS DATE) END"
             )
-            checks.append(_Check(f"{raw} IS NOT NULL AND {typed} IS NULL", name, "not_a_month", raw))
+            checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_a_month", raw))
         elif kind in ("float", "int"):
-            sql_type = "DOUBLE" if kind == "float" else "INTEGER"
-            typed = f"TRY_CAST({raw} AS {sql_type})"
-            checks.append(
-                _Check(f"{raw} IS NOT NULL AND {typed} IS NULL", name, "not_a_number", raw)
-            )
+            typed = f"TRY_CAST({raw} AS {'DOUBLE' if kind == 'float' else 'INTEGER'})"
+            checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_a_number", raw))
         elif kind == "bool":
             typed = (
-                f"CASE WHEN lower({raw}) IN (SELECT unnest({param(_YES)})) THEN TRUE "
-                f"WHEN lower({raw}) IN (SELECT unnest({param(_NO)})) THEN FALSE END"
+                f"CASE WHEN list_contains({param(_YES)}, lower({raw})) THEN TRUE "
+                f"WHEN list_contains({param(_NO)}, lower({raw})) THEN FALSE END"
             )
-            checks.append(_Check(f"{raw} IS NOT NULL AND {typed} IS NULL", name, "not_yes_no", raw))
+            checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_yes_no", raw))
         elif kind in ("category", "role", "band"):
-            options = allowed[name]
-            typed = f"CASE WHEN list_contains({param(options)}, lower({raw})) THEN lower({raw}) END"
-            checks.append(
-                _Check(f"{raw} IS NOT NULL AND {typed} IS NULL", name, "not_allowed", raw)
-            )
+            typed = f"CASE WHEN list_contains({param(allowed[name])}, lower({raw})) THEN lower({raw}) END"
+            checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_allowed", raw))
         elif kind == "action":
-            joins += f" LEFT JOIN _actions ON _actions.alias = lower({raw})"
+            joins += f" LEFT JOIN _actions ON _actions.alias = lower(r.{raw})"
             typed = "_actions.name"
             checks.append(
-                _Check(f"{raw} IS NOT NULL AND {typed} IS NULL", name, "unknown_action", raw)
+                _Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "unknown_action", raw)
             )
         else:  # pragma: no cover - template definitions are ours
             raise ValueError(kind)
         if col.required and not col.blank_ok:
             checks.append(_Check(f"{raw} IS NULL", name, "missing", "NULL"))
-        selects.append(f"{typed} AS {name}")
+        typed_selects.append(f"r.{raw}")
+        typed_selects.append(f"{typed} AS {name}")
 
-    # Row-level rules that involve more than one column.
+    # Rules that involve more than one column (on the typed values).
     names = set(template.column_names)
     if {"latitude", "longitude"} <= names:
-        lat_sql = _typed_ref(positions, "latitude")
-        lon_sql = _typed_ref(positions, "longitude")
-        checks.append(_Check(f"({lat_sql} IS NULL) <> ({lon_sql} IS NULL)",
-                             "latitude/longitude", "half_coordinate", "NULL"))
-        checks.append(_Check(f"{lat_sql} NOT BETWEEN 49 AND 61", "latitude", "outside_gb",
-                             _raw_ref(positions, "latitude")))
-        checks.append(_Check(f"{lon_sql} NOT BETWEEN -9 AND 2.5", "longitude", "outside_gb",
-                             _raw_ref(positions, "longitude")))
-    if {"easting", "northing"} <= names:
-        e_sql = _typed_ref(positions, "easting")
-        n_sql = _typed_ref(positions, "northing")
-        checks.append(_Check(f"({e_sql} IS NULL) <> ({n_sql} IS NULL)", "easting/northing",
+        checks.append(_Check("(latitude IS NULL) <> (longitude IS NULL)", "latitude/longitude",
                              "half_coordinate", "NULL"))
-        checks.append(_Check(f"{e_sql} NOT BETWEEN 0 AND 700000", "easting", "outside_gb",
-                             _raw_ref(positions, "easting")))
-        checks.append(_Check(f"{n_sql} NOT BETWEEN 0 AND 1300000", "northing", "outside_gb",
-                             _raw_ref(positions, "northing")))
+        checks.append(_Check("latitude NOT BETWEEN 49 AND 61", "latitude", "outside_gb",
+                             "r_latitude"))
+        checks.append(_Check("longitude NOT BETWEEN -9 AND 2.5", "longitude", "outside_gb",
+                             "r_longitude"))
+    if {"easting", "northing"} <= names:
+        checks.append(_Check("(easting IS NULL) <> (northing IS NULL)", "easting/northing",
+                             "half_coordinate", "NULL"))
+        checks.append(_Check("easting NOT BETWEEN 0 AND 700000", "easting", "outside_gb",
+                             "r_easting"))
+        checks.append(_Check("northing NOT BETWEEN 0 AND 1300000", "northing", "outside_gb",
+                             "r_northing"))
     if "reported_at" in names:
-        checks.append(_Check(f"try_strptime({_raw_ref(positions, 'reported_at')}, {fmt_param()}) > "
-                             f"CAST({param(datetime.now() + timedelta(days=1))} AS TIMESTAMP)",
-                             "reported_at", "future", _raw_ref(positions, "reported_at")))
+        now = param(datetime.now() + timedelta(days=1))
+        checks.append(_Check(f"reported_at > CAST({now} AS TIMESTAMP)", "reported_at", "future",
+                             "r_reported_at"))
     if {"occurred_at", "occurred_to"} <= names:
-        at = f"try_strptime({_raw_ref(positions, 'occurred_at')}, {fmt_param()})"
-        to = f"try_strptime({_raw_ref(positions, 'occurred_to')}, {fmt_param()})"
-        checks.append(_Check(f"{to} < {at}", "occurred_to", "window_reversed",
-                             _raw_ref(positions, "occurred_to")))
+        checks.append(_Check("occurred_to < occurred_at", "occurred_to", "window_reversed",
+                             "r_occurred_to"))
     if "satisfaction" in names:
-        sat = f"TRY_CAST({_raw_ref(positions, 'satisfaction')} AS INTEGER)"
-        checks.append(_Check(f"{sat} NOT BETWEEN 1 AND 5", "satisfaction", "out_of_range",
-                             _raw_ref(positions, "satisfaction")))
+        checks.append(_Check("satisfaction NOT BETWEEN 1 AND 5", "satisfaction", "out_of_range",
+                             "r_satisfaction"))
     for group in template.one_of:
-        cond = " AND ".join(f"{_raw_ref(positions, c)} IS NULL" for c in group)
+        cond = " AND ".join(f"r_{c} IS NULL" for c in group)
         checks.append(_Check(cond, group[0], "one_of_missing", "NULL"))
 
-    col_case = " ".join(f"WHEN {c.condition} THEN '{c.column}'" for c in checks)
-    kind_case = " ".join(f"WHEN {c.condition} THEN '{c.kind}'" for c in checks)
-    value_case = " ".join(f"WHEN {c.condition} THEN {c.value}" for c in checks)
-    selects.append(f"CASE {col_case} END AS reject_column" if checks else "NULL AS reject_column")
-    selects.append(f"CASE {kind_case} END AS reject_kind" if checks else "NULL AS reject_kind")
-    selects.append(
-        f"CAST(CASE {value_case} END AS VARCHAR) AS reject_value" if checks else "NULL AS reject_value"
+    def case(part: str) -> str:
+        whens = " ".join(f"WHEN {c.condition} THEN {getattr(c, part)}" for c in checks)
+        return f"CASE {whens} END"
+
+    for c in checks:
+        c.column = f"'{c.column}'"
+        c.kind = f"'{c.kind}'"
+    sql = (
+        f"WITH r AS (SELECT {', '.join(raw_selects)} FROM _in), "
+        f"t AS (SELECT {', '.join(typed_selects)} FROM r{joins}) "
+        f"SELECT *, {case('column')} AS reject_column, {case('kind')} AS reject_kind, "
+        f"CAST({case('value')} AS VARCHAR) AS reject_value FROM t"
     )
-    sql = f"SELECT {', '.join(selects)} FROM _in{joins}"
-    return sql, params, checks, allowed
-
-
-def _raw_ref(positions: dict[str, int], name: str) -> str:
-    if name not in positions:
-        return "CAST(NULL AS VARCHAR)"
-    return f"NULLIF(trim(_in.c{positions[name]}), '')"
-
-
-def _typed_ref(positions: dict[str, int], name: str) -> str:
-    return f"TRY_CAST({_raw_ref(positions, name)} AS DOUBLE)"
+    return sql, params, allowed
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,14 +391,16 @@ def ingest_file(
     say = progress or (lambda _msg: None)
     template = source.template
     say(f"{display}: reading")
-    result = read_table(path, encoding=source.encoding, delimiter=source.delimiter,
-                        sheet=source.sheet, display=display)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hash the file while it is parsed
+        sha_future = pool.submit(file_sha256, path) if path.is_file() else None
+        result = read_table(path, encoding=source.encoding, delimiter=source.delimiter,
+                            sheet=source.sheet, display=display)
+        sha = sha_future.result() if sha_future else ""
     q_keys: list[str] = []
     if template.name == "risk-assessments":
         q_keys = [q["key"] for q in config["risk_matrix"]["questions"]
                   if _Q_KEY.fullmatch(str(q["key"]))]
     positions, extras = _match_columns(source, result, display, q_keys)
-    sha = file_sha256(path)
     report = IngestReport(file=display, source=source.name, sha256=sha,
                           encoding=result.encoding, delimiter=result.delimiter)
     report.rows_read = result.rows_read
@@ -430,19 +430,21 @@ def ingest_file(
     names += ["__row", "__idx", "__extra"]
     con.register("_in", pa.table(arrays, names=names))
     con.register("_actions", _actions_frame(config))
+    police = template.name == "police-uk"
     try:
-        sql, params, _checks, allowed = _build_select(source, positions, q_keys, config)
-        sql = sql.replace("SELECT _in.__row AS row_number",
-                          "SELECT _in.__row AS row_number, _in.__idx AS __idx, "
-                          "_in.__extra AS extra", 1)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _v AS {sql}", params)
-
-        # Raw layer: every row as received.
-        values = ", ".join(f"c{i}" for i in range(result.table.num_columns))
-        con.execute(
-            f"INSERT INTO raw_export_row SELECT ?, __row, to_json([{values}]) FROM _in",
-            [file_id],
-        )
+        sql, params, allowed = _build_select(source, positions, q_keys, config,
+                                             keep_original=police)
+        if police:
+            # One pass: validate while writing the raw layer (stg_police_uk is a view on it).
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _v AS {sql}", params)
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _v AS {sql}", params)
+            # Raw layer: every row as received.
+            values = ", ".join(f"c{i}" for i in range(result.table.num_columns))
+            con.execute(
+                f"INSERT INTO raw_export_row SELECT ?, __row, to_json([{values}]) FROM _in",
+                [file_id],
+            )
         cols = template.column_names
         stg_cols = list(cols)
         if template.name == "risk-assessments":
@@ -450,22 +452,26 @@ def ingest_file(
             answers_sql = f"to_json(struct_pack({answers})) AS answers"
         else:
             answers_sql = None
-        reject_rows: list[tuple[int, str, str, str | None]] = []  # (idx, column, reason, value)
-        if template.name == "police-uk":
+        # (row index in the file's table, column, reason, value)
+        reject_rows: list[tuple[int, str, str, str | None]] = []
+        if police:
             say(f"{display}: loading")
+            originals = ", ".join(f"o_{c}" for c in cols)
             con.execute(
-                f"INSERT INTO {template.table} BY NAME SELECT ? AS file_id, row_number, "
-                f"? AS source_name, {', '.join(stg_cols)}, extra FROM _v "
-                "WHERE reject_kind IS NULL",
-                [file_id, source.name],
-            )
-            report.rows_loaded = int(scalar(con, "SELECT count(*) FROM _v WHERE reject_kind IS NULL"))
-            months = con.execute(
-                "SELECT DISTINCT falls_within || ' ' || strftime(month, '%Y-%m') FROM _v v "
-                "WHERE reject_kind IS NULL AND EXISTS (SELECT 1 FROM stg_police_uk s "
-                "WHERE s.falls_within = v.falls_within AND s.month = v.month "
-                "AND s.file_id <> ?) ORDER BY 1",
+                f"INSERT INTO raw_police_uk SELECT ?, row_number, {originals}, extra, "
+                "reject_kind IS NOT NULL, reject_column, reject_kind, reject_value FROM _v",
                 [file_id],
+            )
+            report.rows_loaded = int(scalar(
+                con, "SELECT count(*) FROM raw_police_uk WHERE file_id = ? AND NOT rejected",
+                [file_id]))
+            months = con.execute(
+                "WITH mine AS (SELECT DISTINCT trim(falls_within) AS force, trim(month) AS month "
+                "FROM raw_police_uk WHERE file_id = ? AND NOT rejected) "
+                "SELECT force || ' ' || month FROM mine WHERE EXISTS (SELECT 1 FROM raw_police_uk "
+                "r WHERE r.file_id <> ? AND NOT r.rejected AND trim(r.falls_within) = mine.force "
+                "AND trim(r.month) = mine.month) ORDER BY 1",
+                [file_id, file_id],
             ).fetchall()
             report.replaced_force_months = [m[0] for m in months]
         else:
@@ -525,12 +531,26 @@ def ingest_file(
                     [file_id],
                 ))
 
-        for idx, column, kind, value in con.execute(
-            "SELECT __idx, reject_column, reject_kind, reject_value FROM _v "
-            "WHERE reject_kind IS NOT NULL ORDER BY __idx"
-        ).fetchall():
+        if police:
+            found = con.execute(
+                "SELECT row_number, reject_column, reject_kind, reject_value FROM raw_police_uk "
+                "WHERE file_id = ? AND rejected ORDER BY row_number",
+                [file_id],
+            ).fetchall()
+            if found:
+                index_of = {r: i for i, r in enumerate(result.row_numbers.to_pylist())}
+                found = [(index_of[r], c, k, v) for r, c, k, v in found]
+        else:
+            found = con.execute(
+                "SELECT __idx, reject_column, reject_kind, reject_value FROM _v "
+                "WHERE reject_kind IS NOT NULL ORDER BY __idx"
+            ).fetchall()
+        for idx, column, kind, value in found:
             reject_rows.append((idx, column, _reason(column, kind, source, allowed), value))
     finally:
+        if police:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("DROP VIEW IF EXISTS _v")
         _unregister(con, "_in", "_actions")
 
     rows_by_idx = result.row_numbers.to_pylist() if reject_rows else []

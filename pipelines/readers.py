@@ -89,7 +89,9 @@ def _dedupe_headers(names: list[str]) -> list[str]:
     return out
 
 
-def _detect_encoding(path: Path, data_head: bytes, hint: str | None) -> str:
+def _detect_encoding(data_head: bytes, hint: str | None) -> str | None:
+    """The encoding named by a hint or a byte-order mark; ``None`` means "UTF-8, else
+    Windows-1252", decided while reading (the CSV reader checks UTF-8 as it goes)."""
     if hint:
         hint = hint.lower()
         return {"utf8": "utf-8", "windows-1252": "cp1252", "iso-8859-1": "latin-1"}.get(hint, hint)
@@ -97,15 +99,10 @@ def _detect_encoding(path: Path, data_head: bytes, hint: str | None) -> str:
         return "utf-8-sig"
     if data_head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    return None
+
+
+def _fallback_encoding(data_head: bytes) -> str:
     try:
         data_head.decode("cp1252")
         return "cp1252"
@@ -152,9 +149,9 @@ def _read_csv(
         )
     if _looks_binary(head):
         raise FileProblem(display, "not a table: the file contains binary data, not text")
-    enc = _detect_encoding(path, head, encoding)
+    enc = _detect_encoding(head, encoding)
     try:
-        text_head = head.decode(enc, errors="replace")
+        text_head = head.decode(enc or "utf-8", errors="replace")
     except LookupError:
         raise FileProblem(display, f"unknown text encoding {enc!r}") from None
     header_line = _first_line(text_head.lstrip("\ufeff"))
@@ -169,12 +166,12 @@ def _read_csv(
             "tab separated column names)",
         )
     names = _dedupe_headers(headers)
-    pa_encoding = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
     convert = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names}, strings_can_be_null=False
     )
 
     def read(threads: bool, handler):  # type: ignore[no-untyped-def]
+        pa_encoding = "utf8" if enc in (None, "utf-8", "utf-8-sig") else enc
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
@@ -197,7 +194,14 @@ def _read_csv(
         return "skip"
 
     try:
-        table = read(True, collect)
+        try:
+            table = read(True, collect)
+        except pa.ArrowInvalid as exc:
+            if enc is not None or "UTF8" not in str(exc).upper():
+                raise
+            enc = _fallback_encoding(head)  # not UTF-8: an Excel export in Windows-1252
+            bad.clear()
+            table = read(True, collect)
         if bad:
             # Line numbers are only known when reading on one thread: read again to get them.
             bad.clear()
@@ -228,7 +232,7 @@ def _read_csv(
         )
         for number, text, actual in bad
     ]
-    return ReadResult(table, row_numbers, names, bad_rows, enc, delim)
+    return ReadResult(table, row_numbers, names, bad_rows, enc or "utf-8", delim)
 
 
 def _read_excel(path: Path, display: str, sheet: str | None) -> ReadResult:

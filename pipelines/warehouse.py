@@ -211,6 +211,9 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     except duckdb.Error as exc:
         raise WarehouseProblem(f"{path}: cannot open ({str(exc).splitlines()[0]})") from None
     if not read_only:
+        # Every table is built with explicit ORDER BY where order matters, so DuckDB may
+        # write in parallel.
+        con.execute("SET preserve_insertion_order = false")
         initialise(con)
     return con
 
