@@ -297,6 +297,7 @@ def dashboard(
         sys.executable, "-m", "streamlit", "run", str(app_path),
         "--server.port", str(port), "--server.address", address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
     ]
     try:
         raise typer.Exit(subprocess.call(cmd, env=env))
