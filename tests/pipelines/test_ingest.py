@@ -390,3 +390,32 @@ def test_copy_of_file_under_new_name_is_still_identical(empty_db, tmp_path):
     run(db, "police-uk", [JAN])
     result = run(db, "police-uk", [copy])
     assert result["rows_duplicate"] == 7285
+
+
+# ---------------------------------------------------------------------------------------------
+# the documented example files load cleanly
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+def test_documented_examples_load_without_rejects(empty_db):
+    db = empty_db()
+    for template in ("incidents", "people", "actions", "cases", "risk-assessments"):
+        result = run(db, template, [EXAMPLES / f"{template}.csv"])
+        assert result["rows_rejected"] == 0, (template, result["rejects_by_reason"])
+        assert result["rows_loaded"] == result["rows_read"] > 0
+    result = run(db, "incidents", [EXAMPLES / "example-mapped-export.csv"],
+                 EXAMPLES / "example-mapping.yaml")
+    assert result["rows_loaded"] == 2
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM core_person_role").fetchall()[0][0] == 3
+    assert con.execute("SELECT list(action ORDER BY action_date) FROM core_action"
+                       ).fetchall()[0][0] == ["support referral", "warning letter", "CPW"]
+    answers = con.execute("SELECT answers FROM core_risk_assessment WHERE assessment_ref = "
+                          "'RA-002'").fetchall()[0][0]
+    reported = con.execute("SELECT reported_at FROM core_incident WHERE source_ref = 'EXB-1'"
+                           ).fetchall()[0][0]
+    con.close()
+    assert json.loads(answers)["q_health"] == "physical; mental"
+    assert reported == datetime(2022, 8, 5, 19, 0)
