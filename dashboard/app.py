@@ -2,7 +2,8 @@
 
 Run with ``asb dashboard --db WAREHOUSE`` (or ``make run``). Pages hold layout only; the data
 comes from :mod:`dashboard.data`. Pages that use the global filters draw the filter bar
-themselves (``filter_bar()``) so that its widgets belong to the page run.
+themselves (``filter_bar()``) so that its widgets belong to the page run. The pages are listed
+in :mod:`dashboard.navigation`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import streamlit as st
 
 from dashboard.components import footer
 from dashboard.data import check_warehouse, db_path
+from dashboard.navigation import PAGES
 
 HERE = Path(__file__).parent
 
@@ -26,17 +28,13 @@ if problem:
             "`asb ingest --db WAREHOUSE --source SOURCE FILE...`.")
     st.stop()
 
-pages = {
-    "Explore": [
-        st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/dashboard:",
-                default=True, url_path="overview"),
-    ],
-    "Data": [
-        st.Page(HERE / "pages" / "data_loaded.py", title="Data loaded", icon=":material/database:",
-                url_path="data"),
-    ],
-}
-navigation = st.navigation(pages)
+sections: dict[str, list] = {}
+for spec in PAGES:
+    sections.setdefault(spec.section, []).append(
+        st.Page(HERE / "pages" / spec.file, title=spec.title, icon=spec.icon,
+                url_path=spec.url, default=spec.default)
+    )
+navigation = st.navigation(sections)
 st.sidebar.caption(f"Warehouse: `{db_path().name}`")
 navigation.run()
 footer()

@@ -1,16 +1,20 @@
 """The dashboard's only door to the warehouse.
 
-One read-only DuckDB connection per warehouse file (``st.cache_resource``), and small,
-parameterised, cached queries (``st.cache_data``) that return DataFrames. Pages never write
-SQL: they call the functions here with the current filters.
+One DuckDB connection per warehouse file (``st.cache_resource``), small parameterised cached
+queries (``st.cache_data``) that return DataFrames, and :func:`write` for the few things the
+dashboard records. Pages never write SQL: they call functions that do, with the current
+filters as parameters.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -19,11 +23,15 @@ import streamlit as st
 from pipelines.errors import WarehouseProblem
 from pipelines.warehouse import connect
 
+T = TypeVar("T")
+
 __all__ = [
     "Filters",
     "db_path",
+    "warehouse",
     "connection",
     "query",
+    "write",
     "filter_options",
     "where_clause",
 ]
@@ -34,38 +42,77 @@ def db_path() -> Path:
     return Path(os.environ.get("ASB_DB", "data/warehouse.duckdb")).resolve()
 
 
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
+class _Warehouse:
+    """The app's one connection to the warehouse, a write lock and a data version.
+
+    The dashboard writes too (uploads, problems, case review applications, link decisions,
+    the audit trail), and DuckDB allows one writing process per file, so the app holds a single
+    read-write connection and reads through cursors. Each write bumps ``version``, which is
+    part of every cached query's key, so pages never show stale figures.
+    """
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise WarehouseProblem(
+                f"{path}: no warehouse here yet; build one with `asb load-sample --db {path}` "
+                f"or `asb ingest --db {path} ...`"
+            )
+        self.path = path
+        self.con = connect(path)
+        self.lock = threading.Lock()
+        self.version = 0
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str, mtime: float) -> duckdb.DuckDBPyConnection:
-    del mtime  # part of the cache key: a rebuilt warehouse gets a fresh connection
-    return connect(path, read_only=True)
+def _warehouse(path: str) -> _Warehouse:
+    return _Warehouse(Path(path))
+
+
+def warehouse() -> _Warehouse:
+    return _warehouse(str(db_path()))
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse (shared; never written through)."""
-    path = db_path()
-    return _connection(str(path), _mtime(path))
+    """A cursor on the app's warehouse connection (one per caller: cursors are cheap)."""
+    return warehouse().con.cursor()
 
 
-@st.cache_data(show_spinner=False, max_entries=256, ttl=600)
-def _query(path: str, mtime: float, sql: str, params: tuple) -> pd.DataFrame:
-    con = _connection(path, mtime).cursor()
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
+def _query(path: str, version: int, sql: str, params: tuple) -> pd.DataFrame:
+    del version  # part of the cache key only
+    cur = _warehouse(path).con.cursor()
     try:
-        return con.execute(sql, list(params)).df()
+        return cur.execute(sql, list(params)).df()
     finally:
-        con.close()
+        cur.close()
 
 
 def query(sql: str, params: tuple | list = ()) -> pd.DataFrame:
-    """Run a parameterised query against the warehouse, cached by SQL and parameters."""
-    path = db_path()
-    return _query(str(path), _mtime(path), sql, tuple(params))
+    """Run a parameterised query against the warehouse, cached by SQL, parameters and version."""
+    wh = warehouse()
+    return _query(str(wh.path), wh.version, sql, tuple(params))
+
+
+def write(work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run ``work(cursor)`` in one transaction; on success, cached queries see the change.
+
+    All writes go through here, one at a time.
+    """
+    wh = warehouse()
+    with wh.lock:
+        cur = wh.con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                result = work(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        finally:
+            cur.close()
+        wh.version += 1
+    return result
 
 
 @dataclass(frozen=True)
@@ -118,7 +165,7 @@ def filter_options() -> dict:
 def check_warehouse() -> str | None:
     """A one-line message when the warehouse cannot be opened, else ``None``."""
     try:
-        connection()
+        warehouse()
     except WarehouseProblem as exc:
         return str(exc)
     return None

@@ -625,6 +625,7 @@ def ingest_files(
     config: dict[str, Any] | None = None,
     progress: Progress | None = None,
     rebuild: bool = True,
+    dry_run: bool = False,
 ) -> list[IngestReport]:
     """Ingest files as one transaction, then rebuild the core and mart layers.
 
@@ -641,6 +642,10 @@ def ingest_files(
     rebuild : bool
         Rebuild core and mart tables in the same transaction (default). Turn off only when the
         caller rebuilds afterwards itself, inside the same transaction.
+    dry_run : bool
+        Validate and count exactly as a real ingest would, then roll back: the reports say what
+        would be loaded, rejected (and why) and recognised as duplicates, and the warehouse is
+        unchanged. The dashboard's upload shows this before the user commits.
     """
     from .warehouse import build
 
@@ -650,6 +655,9 @@ def ingest_files(
     try:
         for path in paths:
             reports.append(ingest_file(con, source, path, config=config, progress=progress))
+        if dry_run:
+            con.execute("ROLLBACK")
+            return reports
         if rebuild:
             build(con, progress=progress)
         con.execute("COMMIT")

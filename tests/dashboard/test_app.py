@@ -2,45 +2,40 @@
 
 from __future__ import annotations
 
-import duckdb
+from datetime import date
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP
+from tests.dashboard.conftest import APP, dash_count
 
-
-def count(db, sql: str, params: list | None = None) -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return int(con.execute(sql, params or []).fetchall()[0][0])
-    finally:
-        con.close()
+count = dash_count
 
 
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_overview_shows_the_asb_count_and_filters_change_it(app: AppTest, sample_db):
+def test_overview_shows_the_asb_count_and_filters_change_it(app: AppTest, dash_db):
     app.run()
     assert not app.exception
-    total = count(sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb")
+    total = count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb")
     assert metric(app, "ASB incidents") == f"{total:,}"
     app.multiselect(key="f_csp").set_value(["E06000001"]).run()
     hartlepool = count(
-        sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND csp_code = 'E06000001'")
+        dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND csp_code = 'E06000001'")
     assert 0 < hartlepool < total
     assert metric(app, "ASB incidents") == f"{hartlepool:,}"
     app.date_input(key="f_period").set_value(
-        (__import__("datetime").date(2022, 3, 1), __import__("datetime").date(2022, 3, 31))).run()
-    march = count(sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND csp_code = "
+        (date(2022, 3, 1), date(2022, 3, 31))).run()
+    march = count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND csp_code = "
                              "'E06000001' AND month = DATE '2022-03-01'")
     assert metric(app, "ASB incidents") == f"{march:,}"
     table = app.dataframe[0].value
     assert table["ASB incidents"].sum() == march
 
 
-def test_data_page_lists_sources_files_and_rejects(app: AppTest, sample_db):
+def test_data_page_lists_sources_files_and_rejects(app: AppTest, dash_db):
     app.run()
     app.switch_page("pages/data_loaded.py").run()
     assert not app.exception
@@ -48,12 +43,12 @@ def test_data_page_lists_sources_files_and_rejects(app: AppTest, sample_db):
     assert "police-uk" in sources["source"].tolist()
     police = sources.set_index("source").loc["police-uk"]
     assert police["rows_loaded"] == count(
-        sample_db, "SELECT sum(rows_loaded) FROM raw_file WHERE source_name = 'police-uk'")
+        dash_db, "SELECT sum(rows_loaded) FROM raw_file WHERE source_name = 'police-uk'")
     files = app.dataframe[2].value
-    assert len(files) == count(sample_db, "SELECT count(*) FROM raw_file")
+    assert len(files) == count(dash_db, "SELECT count(*) FROM raw_file")
     pivot = app.dataframe[1].value
     assert int(pivot["police-uk"].sum()) == count(
-        sample_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND source_name = 'police-uk'")
+        dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND source_name = 'police-uk'")
 
 
 def test_missing_warehouse_says_what_to_do(tmp_path, monkeypatch: pytest.MonkeyPatch):

@@ -419,3 +419,15 @@ def test_documented_examples_load_without_rejects(empty_db):
     con.close()
     assert json.loads(answers)["q_health"] == "physical; mental"
     assert reported == datetime(2022, 8, 5, 19, 0)
+
+
+def test_dry_run_reports_and_changes_nothing(empty_db, tmp_path):
+    db = empty_db()
+    before = fingerprint(db)
+    path = write(tmp_path / "d.csv", INCIDENTS_HEADER
+                 + "D1,X Council,01/01/2022,,,,,\nD2,X Council,not a date,,,,,\n")
+    con = connect(db)
+    reports = ingest_files(con, resolve_source("incidents"), [path], dry_run=True)
+    con.close()
+    assert (reports[0].rows_loaded, reports[0].rows_rejected) == (1, 1)
+    assert fingerprint(db) == before
