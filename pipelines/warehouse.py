@@ -3,13 +3,15 @@
 The warehouse is built by the SQL files in ``pipelines/sql/``, run in file-name order. Files
 for the ``raw_`` and ``stg_`` layers create tables only if they do not exist (they hold what
 was ingested); files for ``core_``, ``int_`` and ``mart_`` layers rebuild their tables from
-those, so building twice gives the same result. Two steps need Python and run between the SQL
-files: configuration tables (``cfg_*``, before step 20) and geography (``int_incident_geo``,
-after step 30). Python only orders and runs the steps and records their row counts.
+those, so building twice gives the same result. A step that needs Python (configuration tables,
+geography, record linkage) is a ``NN_<layer>_<entity>.py`` file in the same folder with a
+``run(con, config)`` function and the same header fields in its docstring. This module only
+orders and runs the steps and records their row counts.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import time
 from collections.abc import Callable
@@ -18,13 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
-import pandas as pd
 
 from .config import load_config
 from .db import first_row, scalar
 from .errors import WarehouseProblem
-from .geography import assign_polygons, to_bng, to_wgs84
 
 __all__ = [
     "SQL_DIR",
@@ -38,7 +37,7 @@ __all__ = [
 
 SQL_DIR = Path(__file__).with_name("sql")
 _SCHEMA_LAYERS = ("raw", "stg")
-_STEP_NAME = re.compile(r"(\d\d)_([a-z]+)_([a-z0-9_]+)\.sql")
+_STEP_NAME = re.compile(r"(\d\d)_([a-z]+)_([a-z0-9_]+)\.(?:sql|py)")
 
 Progress = Callable[[str], None]
 
@@ -60,125 +59,62 @@ class Step:
             self.function(con, config)
 
 
-def _config_tables(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
-    """Write the configured tools and powers as ``cfg_action`` for SQL steps to join."""
-    actions = pd.DataFrame(
-        [
-            {
-                "name": a["name"],
-                "rank": int(a.get("rank", 0)),
-                "grp": a.get("group"),
-                "label": a.get("label") or a["name"],
-            }
-            for a in config["actions"]
-        ]
-    )
-    con.register("_cfg_action", actions)
-    try:
-        con.execute("CREATE OR REPLACE TABLE cfg_action AS SELECT * FROM _cfg_action")
-    finally:
-        con.unregister("_cfg_action")
-
-
-def _incident_geography(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
-    """Compute both coordinate pairs, LSOA and ward for every located incident.
-
-    Works on distinct coordinates (police.uk points are shared by many incidents), so the
-    cost grows with the number of places, not incidents.
-    """
-    del config
-    frame = con.execute(
-        "SELECT incident_id, longitude, latitude, easting, northing FROM int_incident "
-        "WHERE (longitude IS NOT NULL AND latitude IS NOT NULL) "
-        "OR (easting IS NOT NULL AND northing IS NOT NULL)"
-    ).df()
-    if len(frame):
-        has_bng = frame["easting"].notna().to_numpy() & frame["northing"].notna().to_numpy()
-        e = frame["easting"].to_numpy(dtype=float, na_value=np.nan)
-        n = frame["northing"].to_numpy(dtype=float, na_value=np.nan)
-        lon = frame["longitude"].to_numpy(dtype=float, na_value=np.nan)
-        lat = frame["latitude"].to_numpy(dtype=float, na_value=np.nan)
-        wgs = ~has_bng
-        if wgs.any():
-            pts = pd.DataFrame({"lon": lon[wgs], "lat": lat[wgs]})
-            uniq = pts.drop_duplicates()
-            ue, un = to_bng(uniq["lon"].to_numpy(), uniq["lat"].to_numpy())
-            uniq = uniq.assign(e=ue, n=un)
-            merged = pts.merge(uniq, on=["lon", "lat"], how="left")
-            e[wgs] = merged["e"].to_numpy()
-            n[wgs] = merged["n"].to_numpy()
-        if has_bng.any():
-            pts = pd.DataFrame({"e": e[has_bng], "n": n[has_bng]})
-            uniq = pts.drop_duplicates()
-            ulon, ulat = to_wgs84(uniq["e"].to_numpy(), uniq["n"].to_numpy())
-            uniq = uniq.assign(lon=ulon, lat=ulat)
-            merged = pts.merge(uniq, on=["e", "n"], how="left")
-            lon[has_bng] = merged["lon"].to_numpy()
-            lat[has_bng] = merged["lat"].to_numpy()
-        points = pd.DataFrame({"lon": lon, "lat": lat})
-        uniq = points.drop_duplicates().reset_index(drop=True)
-        lsoa = con.execute("SELECT lsoa_code, geometry FROM core_area_lsoa").fetchall()
-        ward = con.execute("SELECT ward_code, geometry FROM core_area_ward").fetchall()
-        ux, uy = uniq["lon"].to_numpy(), uniq["lat"].to_numpy()
-        uniq["lsoa_code"] = assign_polygons(ux, uy, [r[0] for r in lsoa], [r[1] for r in lsoa])
-        uniq["ward_code"] = assign_polygons(ux, uy, [r[0] for r in ward], [r[1] for r in ward])
-        codes = points.merge(uniq, on=["lon", "lat"], how="left")
-        geo = pd.DataFrame(
-            {
-                "incident_id": frame["incident_id"],
-                "longitude": lon,
-                "latitude": lat,
-                "easting": e,
-                "northing": n,
-                "lsoa_code": codes["lsoa_code"].astype(object).to_numpy(),
-                "ward_code": codes["ward_code"].astype(object).to_numpy(),
-            }
-        )
-    else:
-        geo = pd.DataFrame(
-            {
-                "incident_id": pd.Series(dtype=str),
-                "longitude": pd.Series(dtype=float),
-                "latitude": pd.Series(dtype=float),
-                "easting": pd.Series(dtype=float),
-                "northing": pd.Series(dtype=float),
-                "lsoa_code": pd.Series(dtype=str),
-                "ward_code": pd.Series(dtype=str),
-            }
-        )
-    con.register("_geo", geo)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TABLE int_incident_geo AS SELECT incident_id, longitude, latitude,"
-            " easting, northing, CAST(lsoa_code AS VARCHAR) AS lsoa_code,"
-            " CAST(ward_code AS VARCHAR) AS ward_code FROM _geo"
-        )
-    finally:
-        con.unregister("_geo")
-
-
-_PYTHON_STEPS = [
-    Step("19", "cfg_action", "cfg", function=_config_tables),
-    Step("35", "int_incident_geo", "int", function=_incident_geography),
-]
+def _python_step(path: Path) -> Callable[[duckdb.DuckDBPyConnection, dict[str, Any]], None]:
+    """Load a Python step file's ``run(con, config)``."""
+    spec = importlib.util.spec_from_file_location(f"pipelines.sql._step_{path.stem}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - files are ours
+        raise WarehouseProblem(f"{path.name}: cannot load this build step")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.run  # type: ignore[no-any-return]
 
 
 def steps() -> list[Step]:
     """All build steps in the order they run."""
     found = []
-    for path in sorted(SQL_DIR.glob("*.sql")):
+    for path in sorted([*SQL_DIR.glob("*.sql"), *SQL_DIR.glob("*.py")]):
         match = _STEP_NAME.fullmatch(path.name)
         if not match:
-            raise WarehouseProblem(f"{path.name}: SQL step files are named NN_<layer>_<entity>.sql")
-        found.append(Step(match.group(1), path.stem, match.group(2), sql_path=path))
-    return sorted(found + _PYTHON_STEPS, key=lambda s: (s.order, s.name))
+            raise WarehouseProblem(
+                f"{path.name}: build step files are named NN_<layer>_<entity>.sql (or .py)")
+        if path.suffix == ".sql":
+            found.append(Step(match.group(1), path.stem, match.group(2), sql_path=path))
+        else:
+            found.append(Step(match.group(1), path.stem.split("_", 1)[1], match.group(2),
+                              function=_python_step(path)))
+    return sorted(found, key=lambda s: (s.order, s.name))
+
+
+#: Bumped whenever a raw_ or stg_ table changes shape; a warehouse from another version is
+#: refused with a message rather than half-working.
+SCHEMA_VERSION = 1
 
 
 def initialise(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw and staging tables if they do not exist (idempotent)."""
+    """Create the raw and staging tables if they do not exist (idempotent).
+
+    Raises
+    ------
+    WarehouseProblem
+        The file was built by a version of ASB Insight with a different raw layer.
+    """
+    con.execute("CREATE TABLE IF NOT EXISTS raw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    held = first_row(con, "SELECT value FROM raw_meta WHERE key = 'schema_version'")
+    has_tables = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'raw_file'")
+    if held is None and has_tables:
+        held = ("0",)
+    if held is not None and held[0] != str(SCHEMA_VERSION):
+        raise WarehouseProblem(
+            f"this warehouse was built by a different version of ASB Insight (schema "
+            f"{held[0]}, this version reads schema {SCHEMA_VERSION}): build a new one from "
+            "your exports with `asb ingest` (or `asb load-sample`)"
+        )
     for step in steps():
         if step.layer in _SCHEMA_LAYERS:
             step.run(con, {})
+    if held is None:
+        con.execute("INSERT INTO raw_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -214,7 +150,11 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         # Every table is built with explicit ORDER BY where order matters, so DuckDB may
         # write in parallel.
         con.execute("SET preserve_insertion_order = false")
-        initialise(con)
+        try:
+            initialise(con)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 
@@ -252,10 +192,12 @@ def build(
 
 
 def _tables_written(step: Step) -> list[str]:
-    if step.sql_path is None:
-        return [step.name]
-    text = step.sql_path.read_text(encoding="utf-8")
-    return re.findall(r"CREATE OR REPLACE TABLE (\w+)", text)
+    path = step.sql_path or SQL_DIR / f"{step.order}_{step.name}.py"
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".sql":
+        return re.findall(r"CREATE OR REPLACE TABLE (\w+)", text)
+    output = re.search(r"^output:(.*)$", text, re.MULTILINE)
+    return re.findall(r"\b(?:cfg|int|core|mart)_\w+", output.group(1)) if output else []
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

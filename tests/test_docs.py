@@ -69,9 +69,12 @@ def test_every_cli_command_and_option_is_documented():
     assert not missing, f"undocumented in docs/cli.md: {missing}"
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "pipelines" / "sql").glob("*.sql")),
-                         ids=lambda p: p.name)
-def test_every_sql_step_has_its_header(path):
+@pytest.mark.parametrize(
+    "path", sorted([*(REPO / "pipelines" / "sql").glob("*.sql"),
+                    *(REPO / "pipelines" / "sql").glob("*.py")]), ids=lambda p: p.name)
+def test_every_build_step_has_its_header(path):
     head = path.read_text(encoding="utf-8").splitlines()[:8]
-    for field in ("-- purpose:", "-- inputs:", "-- output:", "-- grain:"):
-        assert any(line.startswith(field) for line in head), f"{path.name} lacks {field}"
+    prefix = "-- " if path.suffix == ".sql" else ""
+    for field in ("purpose:", "inputs:", "output:", "grain:"):
+        assert any(line.lstrip('"').startswith(prefix + field) for line in head), (
+            f"{path.name} lacks {field}")

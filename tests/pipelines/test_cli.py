@@ -62,3 +62,18 @@ def test_missing_file_is_one_line(tmp_path: Path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == "error: absent.csv: file not found"
     assert "Traceback" not in done.stderr
+
+
+def test_warehouse_from_another_version_is_refused_in_one_line(tmp_path: Path):
+    db = tmp_path / "old.duckdb"
+    done = asb("ingest", "--db", str(db), "--source", "police-uk", str(JAN), "--quiet")
+    assert done.returncode == 0, done.stderr
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE raw_meta SET value = '0' WHERE key = 'schema_version'")
+    con.close()
+    done = asb("build", "--db", str(db))
+    assert done.returncode == 2
+    assert "built by a different version of ASB Insight" in done.stderr
+    assert "Traceback" not in done.stderr
