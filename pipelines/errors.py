@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AsbError", "FileProblem", "ConfigProblem", "WarehouseProblem"]
+__all__ = ["AsbError", "FileProblem", "ConfigProblem", "WarehouseProblem", "AnalysisProblem"]
 
 
 class AsbError(Exception):
@@ -37,3 +37,15 @@ class ConfigProblem(AsbError):
 
 class WarehouseProblem(AsbError):
     """The warehouse file is missing, locked or not an ASB Insight warehouse."""
+
+
+class AnalysisProblem(AsbError):
+    """An analysis cannot be run on the data or parameters given.
+
+    The message says what was expected and what was found, in words a CSP analyst can act on.
+
+    Examples
+    --------
+    >>> str(AnalysisProblem("cell_size must be positive (got 0)"))
+    'cell_size must be positive (got 0)'
+    """

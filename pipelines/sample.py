@@ -93,23 +93,23 @@ _TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 # Output files (relative to out_dir).
 _SYN = "synthetic"
 _GT = "ground_truth"
-F_POLICE_INCIDENTS = f"{_SYN}/cleveland-police-incidents.csv"
-F_POLICE_PEOPLE = f"{_SYN}/cleveland-police-people.csv"
-F_HOUSING_REPORTS = f"{_SYN}/teesvalley-housing-reports.csv"
-F_HOUSING_PARTIES = f"{_SYN}/teesvalley-housing-parties.csv"
-F_HOUSING_CASES = f"{_SYN}/teesvalley-housing-cases.csv"
-F_HOUSING_ACTIONS = f"{_SYN}/teesvalley-housing-actions.csv"
-F_HOUSING_RAM = f"{_SYN}/teesvalley-housing-ram.csv"
-F_COUNCIL_INCIDENTS = f"{_SYN}/council-incidents.csv"
-F_COUNCIL_PEOPLE = f"{_SYN}/council-people.csv"
-F_COUNCIL_ACTIONS = f"{_SYN}/council-actions.csv"
-F_GT_PERSONS = f"{_GT}/person_records.csv"
-F_GT_INCIDENTS = f"{_GT}/incident_records.csv"
-F_GT_DUPLICATES = f"{_GT}/cross_agency_duplicates.csv"
-F_GT_PERPS = f"{_GT}/perpetrators.csv"
-F_GT_RISK = f"{_GT}/perpetrator_risk.csv"
-F_GT_INTERVENTIONS = f"{_GT}/perpetrator_interventions.csv"
-F_GT_CASE_REVIEW = f"{_GT}/case_review_truth.csv"
+_F_POLICE_INCIDENTS = f"{_SYN}/cleveland-police-incidents.csv"
+_F_POLICE_PEOPLE = f"{_SYN}/cleveland-police-people.csv"
+_F_HOUSING_REPORTS = f"{_SYN}/teesvalley-housing-reports.csv"
+_F_HOUSING_PARTIES = f"{_SYN}/teesvalley-housing-parties.csv"
+_F_HOUSING_CASES = f"{_SYN}/teesvalley-housing-cases.csv"
+_F_HOUSING_ACTIONS = f"{_SYN}/teesvalley-housing-actions.csv"
+_F_HOUSING_RAM = f"{_SYN}/teesvalley-housing-ram.csv"
+_F_COUNCIL_INCIDENTS = f"{_SYN}/council-incidents.csv"
+_F_COUNCIL_PEOPLE = f"{_SYN}/council-people.csv"
+_F_COUNCIL_ACTIONS = f"{_SYN}/council-actions.csv"
+_F_GT_PERSONS = f"{_GT}/person_records.csv"
+_F_GT_INCIDENTS = f"{_GT}/incident_records.csv"
+_F_GT_DUPLICATES = f"{_GT}/cross_agency_duplicates.csv"
+_F_GT_PERPS = f"{_GT}/perpetrators.csv"
+_F_GT_RISK = f"{_GT}/perpetrator_risk.csv"
+_F_GT_INTERVENTIONS = f"{_GT}/perpetrator_interventions.csv"
+_F_GT_CASE_REVIEW = f"{_GT}/case_review_truth.csv"
 
 # ============================================================================================
 # Embedded lists: places, names, codes. All people built from them are synthetic.
@@ -291,7 +291,7 @@ _KINDS: dict[str, dict[str, Any]] = {
                     hours="evening"),
 }
 # Native housing categories and how the mapping recodes them.
-HOUSING_CATEGORIES = {
+_HOUSING_CATEGORIES = {
     "Noise": "nuisance", "Verbal abuse": "personal", "Harassment": "personal",
     "Drugs": "nuisance", "Pets/animals": "nuisance", "Garden nuisance": "environmental",
     "Rubbish dumping": "environmental",
@@ -402,7 +402,7 @@ _PERP_AGE_SHARE = {
     "housing": (0.05, 0.15, 0.30, 0.32, 0.18),
     "council": (0.02, 0.10, 0.30, 0.33, 0.25),
 }
-_PERP_BASE_RATE = {"police": 0.05, "housing": 0.09, "council": 0.06}
+_PERP_BASE_RATE = {"police": 0.05, "housing": 0.11, "council": 0.06}
 _SEASON_EXPONENT = {"police": 1.0, "housing": 0.5, "council": 0.7}
 
 # Native Risk Assessment Matrix layout: question key -> (column, {configured answer: native}).
@@ -706,7 +706,7 @@ def _load_geography(data_dir: Path) -> _Geo:
 
     rows = []
     for code in sorted(polygons):
-        rows.append({"lsoa": code, "lad": lsoa_lad.get(code, code[:0] or ""), "name": names[code],
+        rows.append({"lsoa": code, "lad": lsoa_lad.get(code, ""), "name": names[code],
                      "pop": pop_by.get(code, 1500), "imd": imd_by.get(code, 5),
                      "cx": polygons[code].centroid.x, "cy": polygons[code].centroid.y})
     lsoas = pd.DataFrame(rows).set_index("lsoa")
@@ -872,6 +872,7 @@ class _Perp:
     interventions: list[_Intervention] = field(default_factory=list)
     monthly_rate: list[float] = field(default_factory=list)
     monthly_count: list[int] = field(default_factory=list)
+    mutual: bool = False
     known: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     rung: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -903,10 +904,26 @@ class _World:
         self.reports: list[_Report] = []
         self.perps: list[_Perp] = []
         self.streets: dict[str, list[_Street]] = {}
-        self.street_names: dict[str, set[str]] = defaultdict(set)
+        self._name_pool: dict[str, list[tuple[str, int]]] = {}
+        self._name_pos: dict[str, int] = {}
+        self.perp_by_pid: dict[str, _Perp] = {}
         self.uprns: set[int] = set()
         self.dup_groups = 0
         self._daily = self._daily_weights()
+        ls = geo.lsoas
+        self._ls_codes = np.array(ls.index, dtype=object)
+        self._ls_lad = ls["lad"].to_numpy(dtype=object)
+        self._ls_pop = ls["pop"].to_numpy(dtype=float)
+        self._ls_imd = ls["imd"].to_numpy(dtype=float)
+        heat = geo.points.groupby("lsoa")["weight"].sum()
+        self._ls_heat = np.array([float(heat.get(c, 0.5)) for c in ls.index])
+        self._px = geo.points["x"].to_numpy()
+        self._py = geo.points["y"].to_numpy()
+        self._pw = geo.points["weight"].to_numpy()
+        self._plsoa = geo.points["lsoa"].tolist()
+        self._plad = geo.points["lad"].tolist()
+        self._pstreet = geo.points["street"].tolist()
+        self._town = ls["town"].to_dict()
         self._holiday = self._holiday_flags()
         self._frequent_police: dict[str, list[_Person]] = {}
         self._frequent_council: dict[str, list[_Person]] = {}
@@ -949,37 +966,42 @@ class _World:
     # ---------------------------------------------------------------- places
     def build_streets(self) -> None:
         rng = self.rng
+        sw = np.array(_SUFFIX_WEIGHTS, dtype=float)
         for lad in AREAS:
             stems = list(_STREET_STEMS_LOCAL[lad]) + list(_STREET_STEMS_COMMON)
             combos = [(s, suf) for s in stems for suf in range(len(_SUFFIXES))]
-            order = rng.permutation(len(combos))
-            sw = np.array(_SUFFIX_WEIGHTS, dtype=float)
-            # Favour common suffixes by sampling with weights, keeping combinations unique.
-            keyed = sorted(order, key=lambda k: -sw[combos[k][1]] * rng.uniform(0.2, 1.0))
-            pool = [combos[k] for k in keyed]
-            codes = self.geo.lsoas[self.geo.lsoas["lad"] == lad]
-            pos = 0
-            for code, row in codes.iterrows():
-                n = int(np.clip(round(row["pop"] / 350), 3, 7))
-                pts = self.geo.points_by_lsoa.get(code)
-                streets = []
-                for _ in range(n):
-                    stem, suf = pool[pos]
-                    pos += 1
-                    full, abbr = _SUFFIXES[suf]
-                    if pts is not None and len(pts):
-                        w = self.geo.points.loc[pts, "weight"].to_numpy()
-                        p = int(rng.choice(pts, p=w / w.sum()))
-                        x, y = float(self.geo.points.at[p, "x"]), float(self.geo.points.at[p, "y"])
-                    else:
-                        x, y = self._random_in_lsoa(code)
-                    tvh_p = 0.45 if row["imd"] <= 4 else 0.08
-                    streets.append(_Street(
-                        name=f"{stem} {full}", abbrev=f"{stem} {abbr}", lad=lad, lsoa=code,
-                        town=row["town"], district=row["district"],
-                        sector=int(rng.integers(1, 10)), x=x, y=y,
-                        block=full in ("Court", "House"), tvh=bool(rng.random() < tvh_p)))
-                self.streets[code] = streets
+            # Common suffixes first (weighted random order), each name used once per area.
+            keys = sw[[c[1] for c in combos]] * rng.uniform(0.2, 1.0, len(combos))
+            self._name_pool[lad] = [combos[k] for k in np.argsort(-keys, kind="stable")]
+            self._name_pos[lad] = 0
+        for code, row in self.geo.lsoas.iterrows():
+            n = int(np.clip(round(row["pop"] / 350), 3, 7))
+            self.streets[str(code)] = []
+            for _ in range(n):
+                self._make_street(str(code))
+
+    def _make_street(self, code: str) -> _Street:
+        rng = self.rng
+        row = self.geo.lsoas.loc[code]
+        lad = str(row["lad"])
+        stem, suf = self._name_pool[lad][self._name_pos[lad]]
+        self._name_pos[lad] += 1
+        full, abbr = _SUFFIXES[suf]
+        pts = self.geo.points_by_lsoa.get(code)
+        if pts is not None and len(pts):
+            w = self._pw[pts]
+            p = int(rng.choice(pts, p=w / w.sum()))
+            x, y = float(self._px[p]), float(self._py[p])
+        else:
+            x, y = self._random_in_lsoa(code)
+        tvh_p = 0.45 if row["imd"] <= 4 else 0.08
+        street = _Street(
+            name=f"{stem} {full}", abbrev=f"{stem} {abbr}", lad=lad, lsoa=code,
+            town=str(row["town"]), district=str(row["district"]),
+            sector=int(rng.integers(1, 10)), x=x, y=y, block=full in ("Court", "House"),
+            tvh=bool(rng.random() < tvh_p))
+        self.streets[code].append(street)
+        return street
 
     def _random_in_lsoa(self, code: str) -> tuple[float, float]:
         poly = self.geo.polygons[code]
@@ -1002,21 +1024,28 @@ class _World:
 
     def new_home(self, street: _Street, near: _Home | None = None) -> _Home:
         rng = self.rng
+        top = 48 if street.block else 140
+        if len(street.numbers) >= top * 0.7:
+            # Full: the person lives on another street of the same LSOA (tenure kept).
+            same = [s for s in self.streets[street.lsoa]
+                    if s.tvh == street.tvh and len(s.numbers) < (48 if s.block else 140) * 0.7]
+            street = _pick(rng, same) if same else self._make_street(street.lsoa)
+            top = 48 if street.block else 140
+            near = None
+        number: int | None = None
+        flat: int | None = None
         if street.block:
-            flat = None
             if near is not None and near.flat is not None:
                 flat = near.flat + _pick(rng, (-2, -1, 1, 2, 10))
             while flat is None or flat < 1 or flat in street.numbers:
-                flat = int(rng.integers(1, 48))
+                flat = int(rng.integers(1, top))
             street.numbers[flat] = 1
-            number = None
             seg = flat // 24
         else:
-            number = None
             if near is not None and near.number is not None:
                 number = near.number + _pick(rng, (-2, -1, 1, 2, 3))
             while number is None or number < 1 or number in street.numbers:
-                number = int(rng.integers(1, 140))
+                number = int(rng.integers(1, top))
             street.numbers[number] = 1
             flat = int(rng.integers(1, 4)) if rng.random() < 0.08 else None
             seg = number // 30
@@ -1036,17 +1065,15 @@ class _World:
 
     def _lsoa_for(self, lad: str | None = None, *, deprived: float = 1.0,
                   hot: bool = False, tvh: bool = False) -> str:
-        ls = self.geo.lsoas
+        """An LSOA weighted by population and deprivation (and ASB heat, or social housing)."""
+        w = self._ls_pop * (11 - self._ls_imd) ** deprived
         if lad is not None:
-            ls = ls[ls["lad"] == lad]
-        w = ls["pop"].to_numpy(dtype=float) * (11 - ls["imd"].to_numpy(dtype=float)) ** deprived
+            w = w * (self._ls_lad == lad)
         if hot:
-            heat = np.array([self.geo.points.loc[self.geo.points_by_lsoa[c], "weight"].sum()
-                             if c in self.geo.points_by_lsoa else 0.5 for c in ls.index])
-            w = w * heat
+            w = w * self._ls_heat
         if tvh:
-            w = w * np.array([any(s.tvh for s in self.streets[c]) for c in ls.index], dtype=float)
-        return str(ls.index[int(self.rng.choice(len(ls), p=w / w.sum()))])
+            w = w * np.array([any(s.tvh for s in self.streets[c]) for c in self._ls_codes])
+        return str(self._ls_codes[int(self.rng.choice(len(w), p=w / w.sum()))])
 
     # ---------------------------------------------------------------- people
     def new_person(self, home: _Home, *, age: tuple[int, int] = (18, 85),
@@ -1089,30 +1116,34 @@ class _World:
 
     # ---------------------------------------------------------------- events and reports
     def new_event(self, start: datetime, kind: str, *, home: _Home | None = None,
-                  point: int | None = None, hate: bool = False,
-                  end: datetime | None = None) -> _Event:
+                  point: int | None = None, spot: tuple[float, float, str, str] | None = None,
+                  hate: bool = False, window: bool = True) -> _Event:
+        """A real incident at a home, near a police.uk map point, or at ``spot`` (x, y, LSOA,
+        street text)."""
         geo = self.geo
         if home is not None:
             x, y = home.x, home.y
             lsoa, lad = home.street.lsoa, home.street.lad
             place = f"{home.line()}, {home.street.town}"
+        elif spot is not None:
+            x, y, lsoa, street_text = spot
+            lad = str(geo.lsoas.at[lsoa, "lad"])
+            place = f"Near {street_text}, {self._town[lsoa]}"
         else:
             assert point is not None
-            px, py = float(geo.points.at[point, "x"]), float(geo.points.at[point, "y"])
-            x, y = _jitter(self.rng, px, py)
-            lsoa = str(geo.points.at[point, "lsoa"])
-            lad = str(geo.points.at[point, "lad"])
-            town = geo.lsoas.at[lsoa, "town"]
-            street = str(geo.points.at[point, "street"])
+            x, y = _jitter(self.rng, float(self._px[point]), float(self._py[point]))
+            lsoa, lad = self._plsoa[point], self._plad[point]
+            town = self._town[lsoa]
+            street = self._pstreet[point]
             place = f"Near {street}, {town}" if street else f"{town} (no street given)"
-        if end is None and _KINDS[kind].get("window") and self.rng.random() < 0.6:
+        end = None
+        if window and _KINDS[kind].get("window") and self.rng.random() < 0.6:
             # Not seen happening: a window from the evening before to the morning found.
             found = start.replace(hour=int(self.rng.integers(6, 10)),
                                   minute=int(self.rng.integers(60)))
             if found <= start:
                 found += timedelta(days=1)
-            begin = found - timedelta(hours=float(self.rng.uniform(8, 14)))
-            start, end = begin, found
+            start, end = found - timedelta(hours=float(self.rng.uniform(8, 14))), found
         ev = _Event(f"E{len(self.events) + 1:06d}", start, end, kind, hate, x, y, lsoa, lad,
                     place, home)
         self.events.append(ev)
@@ -1250,9 +1281,8 @@ class _World:
 
     def _haunts(self, home: _Home) -> list[int]:
         pts = self.geo.points_by_lad[home.street.lad]
-        frame = self.geo.points.loc[pts]
-        d = np.hypot(frame["x"].to_numpy() - home.x, frame["y"].to_numpy() - home.y)
-        w = frame["weight"].to_numpy() * np.exp(-d / 700.0) + 1e-12
+        d = np.hypot(self._px[pts] - home.x, self._py[pts] - home.y)
+        w = self._pw[pts] * np.exp(-d / 700.0) + 1e-12
         k = int(self.rng.integers(1, 4))
         chosen = self.rng.choice(pts, size=min(k, len(pts)), replace=False, p=w / w.sum())
         return [int(c) for c in chosen]
@@ -1269,8 +1299,9 @@ class _World:
             d = PERIOD_START + timedelta(days=i)
             prev = out[-1] if out else last
             if prev is not None and (d - prev).days < 2:
-                continue
-            out.append(d)
+                d = prev + timedelta(days=2)  # one incident every other day at most
+            if d <= PERIOD_END:
+                out.append(d)
         return out
 
     def simulate_perp(self, perp: _Perp) -> None:
@@ -1315,7 +1346,6 @@ class _World:
                 report.result = native
 
     def _perp_incident(self, perp: _Perp, d: date) -> None:
-        rng = self.rng
         day = (d - PERIOD_START).days
         if perp.domain == "housing":
             self._housing_incident(perp, day)
@@ -1323,21 +1353,19 @@ class _World:
             self._council_perp_incident(perp, day)
         else:
             self._police_perp_incident(perp, day)
-        del rng
 
     def _housing_incident(self, perp: _Perp, day: int) -> None:
         rng = self.rng
         hcat = perp.style if rng.random() < 0.7 else _weighted(
-            rng, tuple((c, 1) for c in HOUSING_CATEGORIES))
+            rng, tuple((c, 1) for c in _HOUSING_CATEGORIES))
         kind = {"Noise": "noise", "Verbal abuse": _pick(rng, ("neighbour", "threats")),
                 "Harassment": _pick(rng, ("harassment", "harassment", "communications")),
                 "Drugs": "drugs", "Pets/animals": "animal", "Garden nuisance": "garden",
                 "Rubbish dumping": "flytip"}[hcat]
         victim = perp.victims[0] if rng.random() < 0.7 else _pick(rng, perp.victims)
-        hate = HOUSING_CATEGORIES[hcat] == "personal" and rng.random() < 0.05
+        hate = _HOUSING_CATEGORIES[hcat] == "personal" and rng.random() < 0.05
         ev = self.new_event(self._time_on(day, _KINDS[kind]["hours"]), kind, home=victim.home,
-                            hate=hate, end=None)
-        ev.end = None
+                            hate=hate, window=False)
         ev.perps.append(perp.person)
         ev.victims.append(victim)
         case_key = f"H:{perp.person.pid}"
@@ -1370,6 +1398,7 @@ class _World:
                                     case_key=f"C:{perp.person.pid}")
             c.dup_group = first.dup_group or self.new_dup_group()
             first.dup_group = h.dup_group = c.dup_group
+            self._ladder(perp, "council", c)
         others = [v for v in perp.victims if v is not victim]
         if others and rng.random() < 0.15:
             other = _pick(rng, others)
@@ -1463,7 +1492,7 @@ class _World:
         r = rng.random()
         if r < 0.15:
             return None
-        if r < 0.30:
+        if r < 0.25:
             pool = self._frequent_police[ev.lad]
             w = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
             return pool[int(rng.choice(len(pool), p=w / w.sum()))]
@@ -1472,7 +1501,7 @@ class _World:
 
     def build_perpetrators(self) -> None:
         rng = self.rng
-        counts = {"police": 520, "housing": 330, "council": 150}
+        counts = {"police": 520, "housing": 380, "council": 150}
         for domain, n in counts.items():
             for _ in range(n):
                 self.perps.append(self.make_perp(domain))
@@ -1486,16 +1515,19 @@ class _World:
             b.style = "Noise" if domain == "housing" else "noise"
             a.victims = [b.person] + a.victims[:1]
             b.victims = [a.person]
+            a.mutual = b.mutual = True
             self.perps.extend([a, b])
         for perp in self.perps:
+            self.perp_by_pid[perp.person.pid] = perp
             self.simulate_perp(perp)
-            if perp.victims and perp.victims[0] in [q.person for q in self.perps[-8:]]:
-                tries = 0
-                while sum(perp.monthly_count) == 0 and tries < 20:
-                    perp.monthly_rate.clear()
-                    perp.monthly_count.clear()
-                    self.simulate_perp(perp)
-                    tries += 1
+            tries = 0
+            while perp.mutual and sum(perp.monthly_count) == 0 and tries < 20:
+                # Both sides of a counter-allegation must appear: simulate again (no incident
+                # happened, so nothing else changed).
+                perp.monthly_rate.clear()
+                perp.monthly_count.clear()
+                self.simulate_perp(perp)
+                tries += 1
 
     # ---------------------------------------------------------------- frequent reporters
     def build_frequent_reporters(self) -> None:
@@ -1525,8 +1557,7 @@ class _World:
             for offset, agencies, delay, kind, hate in items:
                 day = (a - PERIOD_START).days + offset
                 ev = self.new_event(self._time_on(day, _KINDS[kind]["hours"]), kind,
-                                    home=person.home, hate=hate)
-                ev.end = None
+                                    home=person.home, hate=hate, window=False)
                 ev.victims.append(person)
                 role = "victim" if _KINDS[kind]["cat"] == "personal" else "complainant"
                 made: list[_Report] = []
@@ -1644,12 +1675,8 @@ class _World:
                     ev = self.new_event(start, kind, point=int(_pick(rng, pts)))
                 else:
                     x, y = self._random_in_lsoa(lsoa)
-                    street = self._street_in(lsoa)
-                    ev = self.new_event(start, kind, point=None if False else
-                                        int(_pick(rng, self.geo.points_by_lad[
-                                            str(ls.at[lsoa, "lad"])])))
-                    ev.x, ev.y, ev.lsoa, ev.lad = x, y, lsoa, str(ls.at[lsoa, "lad"])
-                    ev.place = f"Near {street.name}, {street.town}"
+                    ev = self.new_event(start, kind,
+                                        spot=(x, y, lsoa, self._street_in(lsoa).name))
                 if kind == "graffiti" and rng.random() < 0.03:
                     ev.hate = True
                 if reporter is not None:
@@ -1675,7 +1702,7 @@ class _World:
         for r in self.reports:
             by_event[r.event.eid].append(r)
         qualifying = set(self.config["case_review"]["qualifying_roles"])
-        for _ in range(6):
+        for _ in range(30):
             moved = False
             mine: dict[str, list[_Report]] = defaultdict(list)
             for r in self.reports:
@@ -1686,23 +1713,27 @@ class _World:
                 if len(reports) < 2:
                     continue
                 reports.sort(key=lambda r: (r.reported_at, r.seq))
-                for i, a in enumerate(reports):
-                    for b in reports[i + 1:]:
-                        gap = b.reported_at - a.reported_at
-                        if gap > timedelta(hours=26):
-                            break
-                        if b.agency != a.agency and b.event.eid != a.event.eid:
-                            shift = timedelta(hours=26) - gap + timedelta(
-                                hours=float(self.rng.uniform(2, 12)))
-                            for r in by_event[b.event.eid]:
-                                r.reported_at += shift
-                            moved = True
-                            break
-                    if moved:
-                        break
+                clash = self._first_clash(reports)
+                if clash is not None:
+                    a, b = clash
+                    shift = timedelta(hours=26) - (b.reported_at - a.reported_at) + timedelta(
+                        hours=float(self.rng.uniform(2, 12)))
+                    for r in by_event[b.event.eid]:
+                        r.reported_at += shift
+                    moved = True
             if not moved:
                 break
         self.reports = [r for r in self.reports if r.reported_at <= _END]
+
+    @staticmethod
+    def _first_clash(reports: list[_Report]) -> tuple[_Report, _Report] | None:
+        for i, a in enumerate(reports):
+            for b in reports[i + 1:]:
+                if b.reported_at - a.reported_at > timedelta(hours=26):
+                    break
+                if b.agency != a.agency and b.event.eid != a.event.eid:
+                    return a, b
+        return None
 
     def assign_refs(self) -> None:
         """Give reports their agency references in the order each agency received them."""
@@ -1765,7 +1796,8 @@ def _build_cases(world: _World) -> list[_Case]:
         for r in c.reports:
             r.case_ref = c.ref
         fc = int(rng.integers(0, 4)) if rng.random() < 0.8 else int(rng.integers(4, 15))
-        c.first_contact = c.opened + timedelta(days=fc)
+        contact = c.opened + timedelta(days=fc)
+        c.first_contact = contact if contact <= PERIOD_END else None  # not yet contacted
     # Closing dates: after the last report (and before the same key's next case opens).
     by_key_cases: dict[str, list[_Case]] = defaultdict(list)
     for c in cases:
@@ -1825,16 +1857,14 @@ def _ram_answers(world: _World, person: _Person, case: _Case, when: date,
     personal = any(_KINDS[e.kind]["cat"] == "personal" for e in evs[-3:])
     hate = any(e.hate for e in evs)
     perp_rate = 0.15
-    if case.perp is not None:
-        for p in world.perps:
-            if p.person is case.perp:
-                perp_rate = p.monthly_rate[min(_month_index(when), _MONTHS - 1)]
-                break
+    if case.perp is not None and case.perp.pid in world.perp_by_pid:
+        perp_rate = world.perp_by_pid[case.perp.pid].monthly_rate[
+            min(_month_index(when), _MONTHS - 1)]
     levels = ("only occasionally", "most months", "most weeks", "most days", "daily")
     lvl = 0 if perp_rate < 0.08 else 1 if perp_rate < 0.25 else 2 if perp_rate < 0.6 else 3
     lvl = int(np.clip(lvl + (1 if recent >= 3 else 0) + _pick(rng, (-1, 0, 0, 1)), 0, 4))
     affected = ("not at all", "a little", "moderately", "a lot", "extremely")
-    aff = int(np.clip((2 if person.vulnerable else 1) + cum // 3 + _pick(rng, (-1, 0, 0, 1)),
+    aff = int(np.clip((2 if person.vulnerable else 1) + cum // 4 + _pick(rng, (-1, 0, 0, 1)),
                       0, 4))
     health = []
     if person.vulnerable and rng.random() < 0.5 or cum >= 5 and rng.random() < 0.6:
@@ -1842,11 +1872,11 @@ def _ram_answers(world: _World, person: _Person, case: _Case, when: date,
     if (person.vulnerable or cum >= 8) and rng.random() < 0.3:
         health.insert(0, "physical")
     others = []
-    if rng.random() < 0.5:
+    if rng.random() < 0.35:
         others.append("family")
-    if not personal and rng.random() < 0.4:
+    if not personal and rng.random() < 0.12:
         others.append("local community")
-    if rng.random() < 0.08:
+    if rng.random() < 0.05:
         others.append("other")
     if person.vulnerable and person.isolated:
         network = "lives alone and isolated"
@@ -1858,8 +1888,8 @@ def _ram_answers(world: _World, person: _Person, case: _Case, when: date,
         harass = "currently harassing you" if recent >= 2 else "harassed you in the past"
         targeted = _pick(rng, ("you", "you", "your family"))
     else:
-        harass = _pick(rng, ("none", "none", "history of harassing others"))
-        targeted = _pick(rng, ("your community", "you", "none"))
+        harass = _pick(rng, ("none", "none", "none", "history of harassing others"))
+        targeted = _pick(rng, ("your community", "your community", "none", "you"))
     known = ("known to each other", "know each other well", "do not know each other")
     return {
         "q_frequency": levels[lvl],
@@ -1895,7 +1925,7 @@ def _assessments(world: _World, cases: list[_Case]) -> list[dict[str, Any]]:
     for r in world.reports:
         for p, _role in r.parties:
             systems_of[p.pid].add(r.system)
-    out = []
+    out: list[dict[str, Any]] = []
     for case in cases:
         complainants: list[tuple[_Person, _Report]] = []
         for r in case.reports:
@@ -1910,7 +1940,7 @@ def _assessments(world: _World, cases: list[_Case]) -> list[dict[str, Any]]:
             stop = min(case.closed or PERIOD_END, PERIOD_END)
             mode = rng.random()
             n = 0
-            while when <= stop and n < 15:
+            while when <= stop and n < 8:
                 answers = _ram_answers(world, person, case, when, victim_events,
                                        len(systems_of[person.pid]) > 1)
                 score = _ram_score(answers, matrix)
@@ -1930,10 +1960,10 @@ def _assessments(world: _World, cases: list[_Case]) -> list[dict[str, Any]]:
                             "override": override, "reason": reason, "next": next_review,
                             "true_score": score})
                 n += 1
-                if mode < 0.15:
+                if mode < 0.25:
                     break  # not reviewed again
-                f = rng.uniform(0.7, 1.3) if mode < 0.75 else (
-                    rng.uniform(1.5, 3.0) if mode < 0.9 else rng.uniform(4.0, 10.0))
+                f = rng.uniform(0.8, 1.3) if mode < 0.70 else (
+                    rng.uniform(1.5, 3.0) if mode < 0.85 else rng.uniform(4.0, 10.0))
                 when = when + timedelta(days=max(1, int(review_days[effective] * f)))
     out.sort(key=lambda a: (a["when"], a["case"].ref, a["person"].pid))
     return out
@@ -2133,196 +2163,210 @@ _HOUSING_PARTY = {"complainant": "Complainant", "perpetrator": "Alleged Perpetra
                   "witness": "Witness"}
 
 
+class _Emitter:
+    """Writes each agency's files, giving people their agency refs as they first appear."""
+
+    def __init__(self, world: _World, out_dir: Path) -> None:
+        self.world = world
+        self.rng = world.rng
+        self.out_dir = out_dir
+        self.reg = _Registry(world)
+        self.manifest: dict[str, int] = {}
+        self.reports = sorted(world.reports, key=lambda r: (r.reported_at, r.seq))
+        self.person_rows: list[dict[str, Any]] = []
+
+    def _record(self, file: str, row: int, r: _Report, role: str, ref: str, person: _Person,
+                view: _View) -> None:
+        self.person_rows.append({
+            "agency": r.agency, "file": file, "row": row, "source_ref": r.source_ref,
+            "role": role, "person_ref": ref, "true_person_id": person.pid,
+            "variations": "; ".join(view.labels)})
+
+    def _write(self, name: str, rows: list[dict[str, Any]], columns: list[str], **kw: Any
+               ) -> None:
+        self.manifest[name] = _write(_frame(rows, columns), self.out_dir / name, **kw)
+
+    # ---------------------------------------------------------------- police
+    def police(self) -> None:
+        rng = self.rng
+        police = [r for r in self.reports if r.system == "police"]
+        beats = _beats(self.world.geo, np.array([r.event.x for r in police]),
+                       np.array([r.event.y for r in police]))
+        incidents, people = [], []
+        for r, beat in zip(police, beats, strict=True):
+            k = r.kind
+            incidents.append({
+                "Incident Number": r.source_ref, "Date Reported": _uk(r.reported_at),
+                "Date From": _uk(r.occ_from), "Date To": _uk(r.occ_to),
+                "ASB Category": k["code"], "Incident Type": k["ptype"],
+                "X": _fmt_coord(r.x, 0), "Y": _fmt_coord(r.y, 0), "Location": r.address,
+                "Beat": beat, "Hate Flag": _yes(r.event.hate), "Result": r.result})
+            for person, role in r.parties:
+                ref, view = self.reg.police(person)
+                vulnerable = person.vulnerable if rng.random() < 0.85 else rng.random() < 0.03
+                people.append({
+                    "Incident Number": r.source_ref, "Involvement": _POLICE_INVOLVEMENT[role],
+                    "Nominal ID": ref, "Forename": view.first, "Surname": view.last,
+                    "DOB": view.dob, "Home Address": view.address, "Postcode": view.postcode,
+                    "Vulnerable": _yes(bool(vulnerable)), "Sex": person.sex,
+                    "Ethnicity": person.ethnicity})
+                self._record(_F_POLICE_PEOPLE, len(people), r, role, ref, person, view)
+        native = {"encoding": "utf-8-sig", "crlf": True}
+        self._write(_F_POLICE_INCIDENTS, incidents, list(incidents[0]), **native)
+        self._write(_F_POLICE_PEOPLE, people, list(people[0]), **native)
+
+    # ---------------------------------------------------------------- housing
+    def housing(self) -> None:
+        rng = self.rng
+        cases = _build_cases(self.world)
+        reports, parties = [], []
+        ref_on: dict[tuple[int, str], str] = {}  # (report, person) -> Tenant Ref used there
+        for r in (r for r in self.reports if r.system == "housing"):
+            reports.append({
+                "Report ID": r.source_ref, "Case No": r.case_ref,
+                "Date Reported": _uk(r.reported_at), "Incident Date": _ukd(r.occ_from),
+                "Category": r.hcat, "Sub Category": r.hsub, "UPRN": r.uprn,
+                "Property Address": r.address, "Postcode": r.postcode,
+                "Hate Related": "Yes" if r.event.hate else "No"})
+            for person, role in r.parties:
+                ref, view = self.reg.housing(person)
+                ref_on[(id(r), person.pid)] = ref
+                vulnerable = person.vulnerable and rng.random() < 0.9
+                gender = {"F": "Female", "M": "Male"}[person.sex]
+                parties.append({
+                    "Report ID": r.source_ref, "Party Type": _HOUSING_PARTY[role],
+                    "Tenant Ref": ref, "First Name": view.first, "Surname": view.last,
+                    "Date of Birth": view.dob, "Address": view.address,
+                    "Postcode": view.postcode,
+                    "UPRN": person.home.uprn if person.tenant or rng.random() < 0.5 else "",
+                    "Vulnerability": _yes(vulnerable),
+                    "Gender": gender if rng.random() < 0.96 else "Prefer not to say"})
+                self._record(_F_HOUSING_PARTIES, len(parties), r, role, ref, person, view)
+        native = {"sep": ";", "encoding": "cp1252", "crlf": True}
+        self._write(_F_HOUSING_REPORTS, reports, list(reports[0]), **native)
+        self._write(_F_HOUSING_PARTIES, parties, list(parties[0]), **native)
+
+        actions = _housing_actions(self.world, cases)
+        assessments = _assessments(self.world, cases)
+        referred: set[tuple[str, str]] = set()
+        for a in assessments:
+            # A support referral for some complainants assessed medium or high (once a case).
+            pair = (a["case"].ref, a["person"].pid)
+            if (a["override"] or a["band"]) in ("medium", "high") and pair not in referred \
+                    and rng.random() < 0.35:
+                referred.add(pair)
+                when = a["when"] + timedelta(days=int(rng.integers(0, 8)))
+                if when <= PERIOD_END:
+                    actions.append({"case": a["case"], "person": a["person"],
+                                    "report": a["report"], "native": "Support Referral",
+                                    "when": when})
+        actions.sort(key=lambda a: (a["when"], a["case"].ref, a["person"].pid, a["native"]))
+        action_rows = []
+        for a in actions:
+            case = a["case"]
+            if case.closed is not None and case.closed < a["when"]:
+                case.closed = min(a["when"] + timedelta(days=int(rng.integers(7, 30))),
+                                  PERIOD_END)
+            action_rows.append({
+                "Case No": case.ref, "Tenant Ref": ref_on[(id(a["report"]), a["person"].pid)],
+                "Action": a["native"], "Action Date": _ukd(a["when"]),
+                "Outcome": _pick(rng, _ACTION_OUTCOMES[a["native"]])})
+        ram_rows = []
+        latest: dict[int, dict[str, Any]] = {}
+        for i, a in enumerate(assessments, start=1):
+            row = {"Assessment ID": f"RAM{10000 + i}", "Case No": a["case"].ref,
+                   "Tenant Ref": ref_on[(id(a["report"]), a["person"].pid)],
+                   "Assessed On": _ukd(a["when"])}
+            for qkey, (column, answers) in _RAM_NATIVE.items():
+                row[column] = answers[a["answers"][qkey]]
+            row.update({"Total Score": str(a["score"]), "Band": a["band"].capitalize(),
+                        "Officer Override": a["override"].capitalize(),
+                        "Override Reason": a["reason"], "Next Review": _ukd(a["next"])})
+            ram_rows.append(row)
+            latest[id(a["case"])] = a
+        evicted = {iv.perp.pid for p in self.world.perps for iv in p.interventions
+                   if iv.native == "Possession Order" and iv.when <= PERIOD_END}
+        case_rows = []
+        for c in cases:
+            reason = satisfaction = ""
+            if c.closed is not None:
+                if c.perp is not None and c.perp.pid in evicted:
+                    reason = "Tenancy ended"
+                else:
+                    reason = _weighted(rng, _CLOSURE_REASONS)
+                if rng.random() < 0.65:
+                    mean = 4 if reason == "Resolved" else 2.2
+                    satisfaction = str(int(np.clip(round(rng.normal(mean, 1.0)), 1, 5)))
+            last = latest.get(id(c))
+            case_rows.append({
+                "Case No": c.ref, "Opened": _ukd(c.opened), "Closed": _ukd(c.closed),
+                "Closure Reason": reason, "Satisfaction (1-5)": satisfaction,
+                "First Contact": _ukd(c.first_contact),
+                "RAM Score": str(last["score"]) if last else "",
+                "RAM Band": (last["override"] or last["band"]).capitalize() if last else ""})
+        self._write(_F_HOUSING_CASES, case_rows, list(case_rows[0]), **native)
+        self._write(_F_HOUSING_ACTIONS, action_rows,
+                    ["Case No", "Tenant Ref", "Action", "Action Date", "Outcome"], **native)
+        self._write(_F_HOUSING_RAM, ram_rows, list(ram_rows[0]), **native)
+
+    # ---------------------------------------------------------------- councils
+    def councils(self) -> None:
+        rng = self.rng
+        council = [r for r in self.reports if r.system == "council"]
+        lon, lat = _TO_WGS.transform(np.array([r.x for r in council]),
+                                     np.array([r.y for r in council]))
+        incidents, people = [], []
+        ref_on: dict[tuple[int, str], str] = {}
+        for r, lo, la in zip(council, lon, lat, strict=True):
+            k = r.kind
+            fmt = _isod if r.date_only else _iso
+            incidents.append({
+                "source_ref": r.source_ref, "agency": r.agency,
+                "reported_at": _iso(r.reported_at), "occurred_at": fmt(r.occ_from),
+                "occurred_to": fmt(r.occ_to) if r.occ_to else "", "category": k["cat"],
+                "subtype": k["council"] or "noise", "latitude": f"{la:.6f}",
+                "longitude": f"{lo:.6f}", "address": r.address, "postcode": r.postcode,
+                "uprn": r.uprn, "case_ref": r.case_ref,
+                "hate_related": "yes" if r.event.hate else "no", "description": r.description})
+            for person, role in r.parties:
+                ref, view = self.reg.council(person, r.agency)
+                ref_on[(id(r), person.pid)] = ref
+                people.append({
+                    "source_ref": r.source_ref, "agency": r.agency, "role": role,
+                    "person_ref": ref, "first_name": view.first, "last_name": view.last,
+                    "date_of_birth": view.dob, "address": view.address,
+                    "postcode": view.postcode,
+                    "uprn": person.home.uprn if rng.random() < 0.3 else "",
+                    "vulnerable": "yes" if person.vulnerable and rng.random() < 0.5 else "",
+                    "sex": "", "ethnicity": "", "disability": ""})
+                self._record(_F_COUNCIL_PEOPLE, len(people), r, role, ref, person, view)
+        actions = []
+        for perp in self.world.perps:
+            for iv in perp.interventions:
+                if iv.system != "council" or iv.when > PERIOD_END:
+                    continue
+                target = ref_on.get((id(iv.trigger), perp.person.pid))
+                if target is None:
+                    continue
+                actions.append({
+                    "source_ref": iv.trigger.source_ref, "case_ref": iv.trigger.case_ref,
+                    "agency": iv.trigger.agency, "action": iv.action,
+                    "action_date": _isod(iv.when), "person_ref": target,
+                    "outcome": _pick(rng, _ACTION_OUTCOMES[iv.native])})
+        actions.sort(key=lambda a: (a["action_date"], a["agency"], a["source_ref"], a["action"]))
+        self._write(_F_COUNCIL_INCIDENTS, incidents, list(incidents[0]))
+        self._write(_F_COUNCIL_PEOPLE, people, list(people[0]))
+        self._write(_F_COUNCIL_ACTIONS, actions, ["source_ref", "case_ref", "agency", "action",
+                                                 "action_date", "person_ref", "outcome"])
+
+
 def _emit(world: _World, out_dir: Path) -> dict[str, int]:
-    rng = world.rng
-    reg = _Registry(world)
-    manifest: dict[str, int] = {}
-    ordered = sorted(world.reports, key=lambda r: (r.reported_at, r.seq))
-    person_rows: list[dict[str, Any]] = []
-
-    def record(agency: str, file: str, row: int, r: _Report, role: str, ref: str,
-               person: _Person, view: _View) -> None:
-        person_rows.append({"agency": agency, "file": file, "row": row,
-                            "source_ref": r.source_ref, "role": role, "person_ref": ref,
-                            "true_person_id": person.pid, "variations": "; ".join(view.labels)})
-
-    # ---- police
-    police = [r for r in ordered if r.system == "police"]
-    beats = _beats(world.geo, np.array([r.event.x for r in police]),
-                   np.array([r.event.y for r in police]))
-    inc_rows, ppl_rows = [], []
-    for r, beat in zip(police, beats, strict=True):
-        k = r.kind
-        inc_rows.append({
-            "Incident Number": r.source_ref, "Date Reported": _uk(r.reported_at),
-            "Date From": _uk(r.occ_from), "Date To": _uk(r.occ_to), "ASB Category": k["code"],
-            "Incident Type": k["ptype"], "X": _fmt_coord(r.x, 0), "Y": _fmt_coord(r.y, 0),
-            "Location": r.address, "Beat": beat, "Hate Flag": _yes(r.event.hate),
-            "Result": r.result})
-        for person, role in r.parties:
-            ref, view = reg.police(person)
-            vulnerable = person.vulnerable if rng.random() < 0.85 else rng.random() < 0.03
-            ppl_rows.append({
-                "Incident Number": r.source_ref, "Involvement": _POLICE_INVOLVEMENT[role],
-                "Nominal ID": ref, "Forename": view.first, "Surname": view.last,
-                "DOB": view.dob, "Home Address": view.address, "Postcode": view.postcode,
-                "Vulnerable": _yes(bool(vulnerable)), "Sex": person.sex,
-                "Ethnicity": person.ethnicity})
-            record(POLICE_AGENCY, F_POLICE_PEOPLE, len(ppl_rows), r, role, ref, person, view)
-    manifest[F_POLICE_INCIDENTS] = _write(
-        _frame(inc_rows, list(inc_rows[0])), out_dir / F_POLICE_INCIDENTS,
-        encoding="utf-8-sig", crlf=True)
-    manifest[F_POLICE_PEOPLE] = _write(
-        _frame(ppl_rows, list(ppl_rows[0])), out_dir / F_POLICE_PEOPLE,
-        encoding="utf-8-sig", crlf=True)
-
-    # ---- housing
-    cases = _build_cases(world)
-    housing = [r for r in ordered if r.system == "housing"]
-    rep_rows, party_rows = [], []
-    housing_ref: dict[tuple[int, str], str] = {}
-    for r in housing:
-        rep_rows.append({
-            "Report ID": r.source_ref, "Case No": r.case_ref,
-            "Date Reported": _uk(r.reported_at), "Incident Date": _ukd(r.occ_from),
-            "Category": r.hcat, "Sub Category": r.hsub, "UPRN": r.uprn,
-            "Property Address": r.address, "Postcode": r.postcode,
-            "Hate Related": "Yes" if r.event.hate else "No"})
-        for person, role in r.parties:
-            ref, view = reg.housing(person)
-            housing_ref[(id(r), person.pid)] = ref
-            vulnerable = person.vulnerable if rng.random() < 0.9 else False
-            party_rows.append({
-                "Report ID": r.source_ref, "Party Type": _HOUSING_PARTY[role],
-                "Tenant Ref": ref, "First Name": view.first, "Surname": view.last,
-                "Date of Birth": view.dob, "Address": view.address, "Postcode": view.postcode,
-                "UPRN": person.home.uprn if person.tenant or rng.random() < 0.5 else "",
-                "Vulnerability": _yes(bool(vulnerable)),
-                "Gender": {"F": "Female", "M": "Male"}[person.sex]
-                if rng.random() < 0.96 else "Prefer not to say"})
-            record(HOUSING_AGENCY, F_HOUSING_PARTIES, len(party_rows), r, role, ref, person,
-                   view)
-    manifest[F_HOUSING_REPORTS] = _write(
-        _frame(rep_rows, list(rep_rows[0])), out_dir / F_HOUSING_REPORTS, sep=";",
-        encoding="cp1252", crlf=True)
-    manifest[F_HOUSING_PARTIES] = _write(
-        _frame(party_rows, list(party_rows[0])), out_dir / F_HOUSING_PARTIES, sep=";",
-        encoding="cp1252", crlf=True)
-
-    actions = _housing_actions(world, cases)
-    assessments = _assessments(world, cases)
-    # Support referrals for complainants assessed medium or high.
-    for a in assessments:
-        effective = a["override"] or a["band"]
-        if effective in ("medium", "high") and rng.random() < 0.25:
-            when = a["when"] + timedelta(days=int(rng.integers(0, 8)))
-            if when <= PERIOD_END:
-                actions.append({"case": a["case"], "person": a["person"], "report": a["report"],
-                                "native": "Support Referral", "when": when})
-    actions.sort(key=lambda a: (a["when"], a["case"].ref, a["person"].pid, a["native"]))
-    act_rows = []
-    for a in actions:
-        case = a["case"]
-        if case.closed is not None and case.closed < a["when"]:
-            case.closed = min(a["when"] + timedelta(days=int(rng.integers(7, 30))), PERIOD_END)
-        act_rows.append({
-            "Case No": case.ref, "Tenant Ref": housing_ref[(id(a["report"]), a["person"].pid)],
-            "Action": a["native"], "Action Date": _ukd(a["when"]),
-            "Outcome": _pick(rng, _ACTION_OUTCOMES[a["native"]])})
-    ram_rows = []
-    latest: dict[int, dict[str, Any]] = {}
-    for i, a in enumerate(assessments, start=1):
-        row = {"Assessment ID": f"RAM{10000 + i}", "Case No": a["case"].ref,
-               "Tenant Ref": housing_ref[(id(a["report"]), a["person"].pid)],
-               "Assessed On": _ukd(a["when"])}
-        for key, (col, native) in _RAM_NATIVE.items():
-            row[col] = native[a["answers"][key]]
-        row.update({"Total Score": str(a["score"]), "Band": a["band"].capitalize(),
-                    "Officer Override": a["override"].capitalize(),
-                    "Override Reason": a["reason"], "Next Review": _ukd(a["next"])})
-        ram_rows.append(row)
-        latest[id(a["case"])] = a
-    case_rows = []
-    perp_of_case = {id(c): c.perp for c in cases}
-    possession = {(iv.perp.pid) for p in world.perps for iv in p.interventions
-                  if iv.native == "Possession Order" and iv.when <= PERIOD_END}
-    for c in cases:
-        reason = sat = ""
-        if c.closed is not None:
-            perp = perp_of_case[id(c)]
-            if perp is not None and perp.pid in possession:
-                reason = "Tenancy ended"
-            else:
-                reason = _weighted(rng, _CLOSURE_REASONS)
-            if rng.random() < 0.65:
-                mean = 4 if reason == "Resolved" else 2.2
-                sat = str(int(np.clip(round(rng.normal(mean, 1.0)), 1, 5)))
-        a = latest.get(id(c))
-        case_rows.append({
-            "Case No": c.ref, "Opened": _ukd(c.opened), "Closed": _ukd(c.closed),
-            "Closure Reason": reason, "Satisfaction (1-5)": sat,
-            "First Contact": _ukd(c.first_contact),
-            "RAM Score": str(a["score"]) if a else "",
-            "RAM Band": (a["override"] or a["band"]).capitalize() if a else ""})
-    manifest[F_HOUSING_CASES] = _write(
-        _frame(case_rows, list(case_rows[0])), out_dir / F_HOUSING_CASES, sep=";",
-        encoding="cp1252", crlf=True)
-    manifest[F_HOUSING_ACTIONS] = _write(
-        _frame(act_rows, ["Case No", "Tenant Ref", "Action", "Action Date", "Outcome"]),
-        out_dir / F_HOUSING_ACTIONS, sep=";", encoding="cp1252", crlf=True)
-    manifest[F_HOUSING_RAM] = _write(
-        _frame(ram_rows, list(ram_rows[0])), out_dir / F_HOUSING_RAM, sep=";",
-        encoding="cp1252", crlf=True)
-
-    # ---- councils
-    council = [r for r in ordered if r.system == "council"]
-    lon, lat = _TO_WGS.transform(np.array([r.x for r in council]),
-                                 np.array([r.y for r in council]))
-    c_inc, c_ppl = [], []
-    council_ref: dict[tuple[int, str], str] = {}
-    for r, lo, la in zip(council, lon, lat, strict=True):
-        k = r.kind
-        fmt = _isod if r.date_only else _iso
-        c_inc.append({
-            "source_ref": r.source_ref, "agency": r.agency, "reported_at": _iso(r.reported_at),
-            "occurred_at": fmt(r.occ_from), "occurred_to": fmt(r.occ_to) if r.occ_to else "",
-            "category": k["cat"], "subtype": k["council"] or "noise",
-            "latitude": f"{la:.6f}", "longitude": f"{lo:.6f}", "address": r.address,
-            "postcode": r.postcode, "uprn": r.uprn, "case_ref": r.case_ref,
-            "hate_related": "yes" if r.event.hate else "no", "description": r.description})
-        for person, role in r.parties:
-            ref, view = reg.council(person, r.agency)
-            council_ref[(id(r), person.pid)] = ref
-            c_ppl.append({
-                "source_ref": r.source_ref, "agency": r.agency, "role": role,
-                "person_ref": ref, "first_name": view.first, "last_name": view.last,
-                "date_of_birth": view.dob, "address": view.address, "postcode": view.postcode,
-                "uprn": person.home.uprn if rng.random() < 0.3 else "",
-                "vulnerable": "yes" if person.vulnerable and rng.random() < 0.5 else "",
-                "sex": "", "ethnicity": "", "disability": ""})
-            record(r.agency, F_COUNCIL_PEOPLE, len(c_ppl), r, role, ref, person, view)
-    c_act = []
-    for perp in world.perps:
-        for iv in perp.interventions:
-            if iv.system != "council" or iv.when > PERIOD_END:
-                continue
-            ref = council_ref.get((id(iv.trigger), perp.person.pid))
-            if ref is None:
-                continue
-            c_act.append({"source_ref": iv.trigger.source_ref, "case_ref": iv.trigger.case_ref,
-                          "agency": iv.trigger.agency, "action": iv.action,
-                          "action_date": _isod(iv.when), "person_ref": ref,
-                          "outcome": _pick(rng, _ACTION_OUTCOMES[iv.native])})
-    c_act.sort(key=lambda a: (a["action_date"], a["agency"], a["source_ref"], a["action"]))
-    manifest[F_COUNCIL_INCIDENTS] = _write(_frame(c_inc, list(c_inc[0])),
-                                           out_dir / F_COUNCIL_INCIDENTS)
-    manifest[F_COUNCIL_PEOPLE] = _write(_frame(c_ppl, list(c_ppl[0])), out_dir / F_COUNCIL_PEOPLE)
-    manifest[F_COUNCIL_ACTIONS] = _write(
-        _frame(c_act, ["source_ref", "case_ref", "agency", "action", "action_date",
-                       "person_ref", "outcome"]), out_dir / F_COUNCIL_ACTIONS)
-
-    manifest.update(_ground_truth(world, out_dir, person_rows, ordered))
-    return manifest
+    emitter = _Emitter(world, out_dir)
+    emitter.police()
+    emitter.housing()
+    emitter.councils()
+    emitter.manifest.update(_ground_truth(world, out_dir, emitter.person_rows, emitter.reports))
+    return emitter.manifest
 
 
 # ============================================================================================
@@ -2335,13 +2379,13 @@ def _ground_truth(world: _World, out_dir: Path, person_rows: list[dict[str, Any]
     cols = ["agency", "file", "row", "source_ref", "role", "person_ref", "true_person_id",
             "variations"]
     rows = [{**r, "row": str(r["row"])} for r in person_rows]
-    manifest[F_GT_PERSONS] = _write(_frame(rows, cols), out_dir / F_GT_PERSONS)
+    manifest[_F_GT_PERSONS] = _write(_frame(rows, cols), out_dir / _F_GT_PERSONS)
 
     inc = [{"agency": r.agency, "source_ref": r.source_ref, "true_incident_id": r.event.eid,
             "occurred_at": _iso(r.event.start), "kind": r.event.kind,
             "perpetrators": "; ".join(p.pid for p in r.event.perps),
             "victims": "; ".join(p.pid for p in r.event.victims)} for r in reports]
-    manifest[F_GT_INCIDENTS] = _write(_frame(inc, list(inc[0])), out_dir / F_GT_INCIDENTS)
+    manifest[_F_GT_INCIDENTS] = _write(_frame(inc, list(inc[0])), out_dir / _F_GT_INCIDENTS)
 
     by_event: dict[str, list[_Report]] = defaultdict(list)
     for r in reports:
@@ -2359,9 +2403,9 @@ def _ground_truth(world: _World, out_dir: Path, person_rows: list[dict[str, Any]
                 "source_ref": r.source_ref, "reported_at": _iso(r.reported_at),
                 "reporters": "; ".join(p.pid for p, role in r.parties
                                        if role in ("victim", "complainant"))})
-    manifest[F_GT_DUPLICATES] = _write(
+    manifest[_F_GT_DUPLICATES] = _write(
         _frame(dup_rows, ["group_id", "true_incident_id", "agency", "source_ref", "reported_at",
-                          "reporters"]), out_dir / F_GT_DUPLICATES)
+                          "reporters"]), out_dir / _F_GT_DUPLICATES)
 
     named: dict[str, int] = defaultdict(int)
     agencies: dict[str, set[str]] = defaultdict(set)
@@ -2411,20 +2455,20 @@ def _ground_truth(world: _World, out_dir: Path, person_rows: list[dict[str, Any]
                             "exported": "yes" if iv.when <= PERIOD_END and
                             iv.system != "police" else "in police Result" if
                             iv.when <= PERIOD_END else "no (after the period)"})
-    manifest[F_GT_PERPS] = _write(_frame(perp_rows, list(perp_rows[0])), out_dir / F_GT_PERPS)
-    manifest[F_GT_RISK] = _write(_frame(risk_rows, list(risk_rows[0])), out_dir / F_GT_RISK)
-    manifest[F_GT_INTERVENTIONS] = _write(_frame(iv_rows, list(iv_rows[0])),
-                                          out_dir / F_GT_INTERVENTIONS)
+    manifest[_F_GT_PERPS] = _write(_frame(perp_rows, list(perp_rows[0])), out_dir / _F_GT_PERPS)
+    manifest[_F_GT_RISK] = _write(_frame(risk_rows, list(risk_rows[0])), out_dir / _F_GT_RISK)
+    manifest[_F_GT_INTERVENTIONS] = _write(_frame(iv_rows, list(iv_rows[0])),
+                                          out_dir / _F_GT_INTERVENTIONS)
 
-    truth = case_review_truth(world, reports)
-    manifest[F_GT_CASE_REVIEW] = _write(_frame(truth, list(truth[0])),
-                                        out_dir / F_GT_CASE_REVIEW)
+    truth = _case_review_truth(world, reports)
+    manifest[_F_GT_CASE_REVIEW] = _write(_frame(truth, list(truth[0])),
+                                        out_dir / _F_GT_CASE_REVIEW)
     readme = out_dir / _GT / "README.md"
     readme.write_text(_GROUND_TRUTH_README, encoding="utf-8", newline="\n")
     return manifest
 
 
-def case_review_truth(world: _World, reports: list[_Report]) -> list[dict[str, Any]]:
+def _case_review_truth(world: _World, reports: list[_Report]) -> list[dict[str, Any]]:
     """Who meets the case review threshold, or has made a second report, at each as-of date."""
     rules = world.config["case_review"]
     qualifying_roles = set(rules["qualifying_roles"])
@@ -2508,11 +2552,14 @@ happened, an internal `kind`, and the true perpetrators and victims (true_person
 
 ## cross_agency_duplicates.csv
 Groups (`group_id`) of incident records held by two or more agencies that are the same real
-incident (`true_incident_id`). Every group's records were reported within 24 hours of each other
-by the same person about the same place (the victim's home), so the default rule
-(`case_review.cross_agency_duplicate_hours: 24`) can find them. A group can also hold a second
-complainant's report of the same incident to the same agency. Reports of *different* incidents
-by one person to different agencies are always more than 26 hours apart.
+incident (`true_incident_id`), with `reporters` (the true victim/complainant ids on each record).
+Every group holds all records of its incident, so it can also hold a second neighbour's report of
+the same incident (possibly days later, to the same agency). The records one person made about
+one incident to different agencies are always within 24 hours of each other and about the same
+place (the victim's home, or the same map point), so the default rule
+(`case_review.cross_agency_duplicate_hours: 24`) can find them. Records one person made about
+*different* incidents to different agencies are always more than 24 hours apart, so the rule
+never merges two real incidents.
 
 ## perpetrators.csv, perpetrator_risk.csv, perpetrator_interventions.csv
 Every person named as a suspect or alleged perpetrator comes from one process: a monthly

@@ -7,21 +7,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import AsbError
+from ..errors import AnalysisProblem
 
 __all__ = ["AnalysisProblem", "require_columns", "located", "weights_of"]
-
-
-class AnalysisProblem(AsbError):
-    """An analysis cannot be run on the data or parameters given.
-
-    The message says what was expected and what was found, in words a CSP analyst can act on.
-
-    Examples
-    --------
-    >>> str(AnalysisProblem("cell_size must be positive (got 0)"))
-    'cell_size must be positive (got 0)'
-    """
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -32,7 +20,7 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
     >>> require_columns(pd.DataFrame({"easting": []}), ["easting", "northing"], "a hotspot map")
     Traceback (most recent call last):
     ...
-    pipelines.analysis._common.AnalysisProblem: a hotspot map needs column(s) northing; found: easting
+    pipelines.errors.AnalysisProblem: a hotspot map needs column(s) northing; found: easting
     """
     missing = [c for c in columns if c not in frame.columns]
     if missing:

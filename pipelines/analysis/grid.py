@@ -216,6 +216,10 @@ def count_by_cell(
     e = pd.to_numeric(incidents["easting"], errors="coerce").to_numpy(dtype=float)[mask]
     n = pd.to_numeric(incidents["northing"], errors="coerce").to_numpy(dtype=float)[mask]
     col, row = cell_index(e, n, size)
+    counts: np.ndarray
+    values: np.ndarray
+    ucol: np.ndarray
+    urow: np.ndarray
     if len(col):
         c0, r0 = col.min(), row.min()
         ncols = int(col.max() - c0 + 1)
@@ -233,7 +237,8 @@ def count_by_cell(
     else:
         counts = np.zeros(0, dtype=np.int64)
         values = np.zeros(0)
-        ucol = urow = np.zeros(0, dtype=np.int64)
+        ucol = np.zeros(0, dtype=np.int64)
+        urow = np.zeros(0, dtype=np.int64)
     cells = pd.DataFrame(
         {
             "cell_id": cell_ids(ucol, urow, size),

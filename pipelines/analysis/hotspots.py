@@ -47,6 +47,7 @@ __all__ = [
     "getis_ord_gi_star",
     "gi_star_hotspots",
     "EmergingHotspots",
+    "EMERGING_CATEGORIES",
     "emerging_hotspots",
     "classify_emerging",
     "HotDots",
@@ -138,9 +139,9 @@ def kernel_density(
 ) -> DensitySurface:
     """Kernel density surface of incidents on square BNG cells.
 
-    The surface covers the rectangle spanning the located incidents, widened by one bandwidth
-    on every side, on cells aligned to multiples of ``cell_size``; density is evaluated at each
-    cell's centre.
+    The surface covers the rectangle spanning the located incidents, widened on every side by
+    one bandwidth (quartic) or three (Gaussian), on cells aligned to multiples of
+    ``cell_size``; density is evaluated at each cell's centre.
 
     Parameters
     ----------
@@ -188,10 +189,11 @@ def kernel_density(
         rule = f"given: {h:g} m"
     xy, inverse = np.unique(np.c_[e, n], axis=0, return_inverse=True)
     mass = np.bincount(inverse.ravel(), weights=w, minlength=len(xy))
-    c0 = int(np.floor((e.min() - h) / size))
-    c1 = int(np.floor((e.max() + h) / size))
-    r0 = int(np.floor((n.min() - h) / size))
-    r1 = int(np.floor((n.max() + h) / size))
+    margin = h if kernel == "quartic" else 3.0 * h
+    c0 = int(np.floor((e.min() - margin) / size))
+    c1 = int(np.floor((e.max() + margin) / size))
+    r0 = int(np.floor((n.min() - margin) / size))
+    r1 = int(np.floor((n.max() + margin) / size))
     n_cells = (c1 - c0 + 1) * (r1 - r0 + 1)
     if n_cells > 5_000_000:
         raise AnalysisProblem(
