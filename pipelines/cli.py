@@ -18,6 +18,8 @@ import typer
 import yaml
 
 from . import __version__
+from .commands.report import report_app
+from .commands.users import users_app
 from .config import load_config
 from .errors import AsbError, ConfigProblem
 
@@ -33,6 +35,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(report_app, name="report")
+app.add_typer(users_app, name="users")
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="The warehouse file (created if missing).", envvar="ASB_DB")
@@ -303,6 +307,9 @@ def dashboard(
         raise typer.Exit(subprocess.call(cmd, env=env))
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
+
+
+# Sub-commands that live in pipelines/commands/ (one Typer app each), added here.
 
 
 def main() -> None:
