@@ -18,8 +18,6 @@ import typer
 import yaml
 
 from . import __version__
-from .commands.report import report_app
-from .commands.users import users_app
 from .config import load_config
 from .errors import AsbError, ConfigProblem
 
@@ -35,8 +33,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(report_app, name="report")
-app.add_typer(users_app, name="users")
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="The warehouse file (created if missing).", envvar="ASB_DB")
