@@ -26,8 +26,8 @@ import duckdb
 import numpy as np
 
 from pipelines.areas import load_areas, sample_area_files
-from pipelines.cli import SAMPLE_DIR
 from pipelines.ingest import ingest_file
+from pipelines.sample_load import SAMPLE_DIR
 from pipelines.sources import resolve_source
 from pipelines.warehouse import build, connect
 

@@ -6,7 +6,6 @@ line on standard error and a non-zero exit, never a traceback. ``--debug`` shows
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import subprocess
@@ -15,15 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from . import __version__
 from .config import load_config
+from .db import transaction
 from .errors import AsbError, ConfigProblem
+from .sample_load import SAMPLE_DIR
 
 __all__ = ["app", "main", "SAMPLE_DIR", "DEFAULT_DB"]
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
 
 app = typer.Typer(
@@ -154,14 +153,9 @@ def build(db: DbOption = DEFAULT_DB, config: ConfigOption = None) -> None:
 
     con = connect(db)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             counts = run_build(con, config=load_config(config), progress=_progress(True),
                                debug=_state["debug"])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
     typer.echo(f"built {len(counts)} tables; mart_incident has {counts.get('mart_incident', 0):,} rows")
@@ -180,21 +174,6 @@ def sample(
         typer.echo(f"{name}: {rows:,} rows")
 
 
-def _sample_plan(sample_dir: Path) -> list[tuple[str, list[Path]]]:
-    manifest = sample_dir / "manifest.yaml"
-    if not manifest.exists():
-        raise ConfigProblem(f"{manifest}: the sample manifest is missing")
-    data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-    plan = []
-    for item in data.get("sources", []):
-        files = sorted(Path(p) for pattern in item["files"]
-                       for p in glob.glob(str(sample_dir / pattern)))
-        if not files:
-            raise ConfigProblem(f"{manifest}: no files match {item['files']}")
-        plan.append((str(item["source"]), files))
-    return plan
-
-
 @app.command("load-sample")
 def load_sample(
     db: DbOption = DEFAULT_DB,
@@ -203,41 +182,21 @@ def load_sample(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
 ) -> None:
     """Build a warehouse from everything in data/sample (what `make run` uses)."""
-    from .areas import load_areas, sample_area_files
-    from .ingest import ingest_file
-    from .sources import resolve_source
-    from .warehouse import build as run_build
+    from .ingest import summarise
+    from .sample_load import load_sample as run_load_sample
     from .warehouse import connect
 
-    cfg = load_config(config)
-    plan = _sample_plan(sample_dir)
-    say = _progress(not quiet)
     con = connect(db)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            counts = load_areas(con, sample_area_files(sample_dir))
-            if say:
-                say("areas: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-            totals = [0, 0, 0, 0]
-            for source_name, files in plan:
-                src = resolve_source(source_name)
-                for path in files:
-                    r = ingest_file(con, src, path, config=cfg, display=str(path.relative_to(sample_dir)))
-                    totals = [totals[0] + r.rows_read, totals[1] + r.rows_loaded,
-                              totals[2] + r.rows_rejected, totals[3] + r.rows_duplicate]
-                    if say:
-                        say(f"{r.file}: {r.rows_loaded:,} loaded, {r.rows_rejected:,} rejected, "
-                            f"{r.rows_duplicate:,} duplicate")
-            run_build(con, config=cfg, progress=say, debug=_state["debug"])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with transaction(con):
+            reports = run_load_sample(con, load_config(config), sample_dir=sample_dir,
+                                      progress=_progress(not quiet), debug=_state["debug"])
     finally:
         con.close()
-    typer.echo(f"sample loaded into {db}: {totals[0]:,} rows read, {totals[1]:,} loaded, "
-               f"{totals[2]:,} rejected, {totals[3]:,} duplicate")
+    totals = summarise(reports)
+    typer.echo(f"sample loaded into {db}: {totals['rows_read']:,} rows read, "
+               f"{totals['rows_loaded']:,} loaded, {totals['rows_rejected']:,} rejected, "
+               f"{totals['rows_duplicate']:,} duplicate")
 
 
 @app.command()
@@ -256,14 +215,9 @@ def areas(
 
     con = connect(db)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             counts = load_areas(con, AreaFiles(list(lsoa), list(wards), population, imd, lookup))
             run_build(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
     typer.echo("loaded " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))

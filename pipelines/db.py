@@ -6,12 +6,13 @@ fetch whole results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 
-__all__ = ["scalar", "first_row"]
+__all__ = ["scalar", "first_row", "transaction"]
 
 
 def first_row(
@@ -40,3 +41,29 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Non
     if row is None:
         raise LookupError("query returned no rows")
     return row[0]
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block as one transaction: committed if it finishes, rolled back if it raises.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t (x INTEGER)")
+    >>> try:
+    ...     with transaction(con):
+    ...         _ = con.execute("INSERT INTO t VALUES (1)")
+    ...         raise ValueError("stop")
+    ... except ValueError:
+    ...     pass
+    >>> scalar(con, "SELECT count(*) FROM t")
+    0
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import load_config
-from .db import first_row, scalar
+from .db import first_row, scalar, transaction
 from .errors import FileProblem
 from .readers import ReadResult, file_sha256, read_table
 from .sources import DEFAULT_DATE_FORMATS, Column, Source, normalise_header
@@ -651,17 +651,17 @@ def ingest_files(
 
     config = config or load_config()
     reports: list[IngestReport] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    if dry_run:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for path in paths:
+                reports.append(ingest_file(con, source, path, config=config, progress=progress))
+        finally:
+            con.execute("ROLLBACK")
+        return reports
+    with transaction(con):
         for path in paths:
             reports.append(ingest_file(con, source, path, config=config, progress=progress))
-        if dry_run:
-            con.execute("ROLLBACK")
-            return reports
         if rebuild:
             build(con, progress=progress)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return reports

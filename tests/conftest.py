@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.areas import load_areas, sample_area_files
-from pipelines.cli import SAMPLE_DIR, _sample_plan
 from pipelines.config import load_config
-from pipelines.ingest import ingest_file
-from pipelines.sources import resolve_source
+from pipelines.db import transaction
+from pipelines.sample_load import SAMPLE_DIR, load_sample
 from pipelines.warehouse import build, connect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,17 +21,8 @@ POLICE_DIR = SAMPLE_DIR / "police-uk"
 def build_sample(path: Path, *, police_months: int | None = None) -> Path:
     """Build a warehouse at ``path`` from data/sample (optionally fewer police.uk months)."""
     con = connect(path)
-    config = load_config()
-    con.execute("BEGIN TRANSACTION")
-    load_areas(con, sample_area_files(SAMPLE_DIR))
-    for source_name, files in _sample_plan(SAMPLE_DIR):
-        if source_name == "police-uk" and police_months is not None:
-            files = files[:police_months]
-        source = resolve_source(source_name)
-        for file in files:
-            ingest_file(con, source, file, config=config)
-    build(con, config=config)
-    con.execute("COMMIT")
+    with transaction(con):
+        load_sample(con, load_config(), police_months=police_months)
     con.close()
     return path
 
@@ -58,10 +48,9 @@ def empty_db(tmp_path: Path) -> Callable[[], Path]:
     def make() -> Path:
         path = tmp_path / f"w{len(list(tmp_path.glob('*.duckdb')))}.duckdb"
         con = connect(path)
-        con.execute("BEGIN TRANSACTION")
-        load_areas(con, sample_area_files(SAMPLE_DIR))
-        build(con)
-        con.execute("COMMIT")
+        with transaction(con):
+            load_areas(con, sample_area_files(SAMPLE_DIR))
+            build(con)
         con.close()
         return path
 
