@@ -27,7 +27,7 @@ run: warehouse
 
 ## test: install, then run the whole test suite (unit, page and notebook tests)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 ## e2e: real-browser tests in Debian's Chromium (see .ci/run for installing it)
 e2e: install

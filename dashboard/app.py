@@ -1,7 +1,8 @@
 """ASB Insight dashboard: navigation, the global filter bar and the footer.
 
 Run with ``asb dashboard --db WAREHOUSE`` (or ``make run``). Pages hold layout only; the data
-comes from :mod:`dashboard.data`. Pages that use the global filters draw the filter bar
+comes from :mod:`dashboard.data`. Everyone signs in first (:mod:`dashboard.auth`) and sees
+only the pages their role may open. Pages that use the global filters draw the filter bar
 themselves (``filter_bar()``) so that its widgets belong to the page run. The pages are listed
 in :mod:`dashboard.navigation`.
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.auth import can_view, note_page, open_requested_page, refusal, sign_in
 from dashboard.components import footer
 from dashboard.data import check_warehouse, db_path
 from dashboard.navigation import PAGES
@@ -28,13 +30,20 @@ if problem:
             "`asb ingest --db WAREHOUSE --source SOURCE FILE...`.")
     st.stop()
 
+viewer = sign_in()  # draws the sign-in page and stops until someone is signed in
+# Pages the role may not open stay registered but hidden, so a direct link explains the refusal.
 sections: dict[str, list] = {}
+pages: dict[str, st.Page] = {}
 for spec in PAGES:
-    sections.setdefault(spec.section, []).append(
-        st.Page(HERE / "pages" / spec.file, title=spec.title, icon=spec.icon,
-                url_path=spec.url, default=spec.default)
-    )
-navigation = st.navigation(sections)
+    allowed = can_view(viewer.role, spec)
+    pages[spec.url] = st.Page(
+        HERE / "pages" / spec.file if allowed else refusal(spec), title=spec.title,
+        icon=spec.icon, url_path=spec.url, default=spec.default and allowed,
+        visibility="visible" if allowed else "hidden")
+    sections.setdefault(spec.section if allowed else "", []).append(pages[spec.url])
+navigation = st.navigation(sections, expanded=True)  # every page the role may open, no "more"
+open_requested_page(pages)  # after signing in from a link, open the page it pointed to
 st.sidebar.caption(f"Warehouse: `{db_path().name}`")
+note_page(navigation.url_path)
 navigation.run()
 footer()

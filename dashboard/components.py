@@ -8,16 +8,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from pipelines.licences import ATTRIBUTION
+
 __all__ = ["footer", "about", "doc_section", "ATTRIBUTION"]
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
-
-ATTRIBUTION = (
-    "Contains public sector information licensed under the Open Government Licence v3.0 "
-    "(police.uk street-level crime; ONS and MHCLG statistics). Contains OS data © Crown "
-    "copyright and database right. Boundaries compiled by martinjc/UK-GeoJSON (CC-BY 4.0). "
-    "People, cases and housing and council records in the sample are synthetic."
-)
 
 
 @lru_cache(maxsize=64)
@@ -53,3 +48,17 @@ def about(filename: str, heading: str, label: str = "About these figures") -> No
 def footer() -> None:
     st.divider()
     st.caption(ATTRIBUTION)
+
+
+def flash(message: str) -> None:
+    """Show ``message`` as a success note on the next run, then rerun the page now (so what
+    was just saved is shown everywhere on it)."""
+    st.session_state["_flash"] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """Show (once) a note left by :func:`flash`."""
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message)

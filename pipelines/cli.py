@@ -16,6 +16,10 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__
+from .commands.problems import problems_app
+from .commands.report import report_app
+from .commands.risk import risk_app
+from .commands.users import users_app
 from .config import load_config
 from .db import transaction
 from .errors import AsbError, ConfigProblem
@@ -32,6 +36,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(report_app, name="report")
+app.add_typer(users_app, name="users")
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="The warehouse file (created if missing).", envvar="ASB_DB")
@@ -260,6 +266,16 @@ def dashboard(
 
 
 # Sub-commands that live in pipelines/commands/ (one Typer app each), added here.
+app.add_typer(risk_app, name="risk")
+app.add_typer(problems_app, name="problems")
+
+from .commands.hotspots import hotspots_app  # noqa: E402
+
+app.add_typer(hotspots_app, name="hotspots")
+
+from .commands.case_review import case_review_app  # noqa: E402
+
+app.add_typer(case_review_app, name="case-review")
 
 
 def main() -> None:

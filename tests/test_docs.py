@@ -57,15 +57,20 @@ def test_every_configuration_key_is_documented():
 
 def test_every_cli_command_and_option_is_documented():
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
-    command = typer.main.get_command(app)
     missing = []
-    for name, sub in command.commands.items():  # type: ignore[attr-defined]
-        if f"`asb {name}" not in text:
-            missing.append(name)
-        for param in sub.params:
-            for opt in getattr(param, "opts", []):
-                if opt.startswith("--") and f"`{opt}" not in text:
-                    missing.append(f"{name} {opt}")
+
+    def walk(command, path: str) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            full = f"{path} {name}"
+            if f"`{full}" not in text:
+                missing.append(full)
+            for param in sub.params:
+                for opt in getattr(param, "opts", []):
+                    if opt.startswith("--") and f"`{opt}" not in text:
+                        missing.append(f"{full} {opt}")
+            walk(sub, full)
+
+    walk(typer.main.get_command(app), "asb")
     assert not missing, f"undocumented in docs/cli.md: {missing}"
 
 

@@ -3,11 +3,16 @@
 import streamlit as st
 
 from dashboard import queries
+from dashboard.auth import require_page
 from dashboard.components import about
+from dashboard.upload_section import upload_section
 
+viewer = require_page(__file__)
 st.title("Data loaded")
 st.caption("What the warehouse holds, where each figure comes from, and what was rejected. "
-           "Load more with `asb ingest` (see docs/data-contract.md).")
+           "Load more here or with `asb ingest` (see docs/data-contract.md).")
+if viewer.role == "analyst":
+    upload_section()
 
 sources = queries.source_summary()
 st.subheader("Sources")

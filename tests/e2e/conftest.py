@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -54,13 +55,24 @@ def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def server(e2e_db: Path) -> Iterator[str]:
     """The dashboard, started the way `asb dashboard` starts it, on a free port."""
+    yield from serve(e2e_db)
+
+
+def serve(db: Path, **extra_env: str) -> Iterator[str]:
+    """Serve the dashboard on ``db`` (with extra environment) until the generator is closed.
+
+    Without ``ASB_USERS_FILE`` in ``extra_env`` it runs in single-user mode.
+    """
+    e2e_db = db
     port = _free_port()
-    env = dict(os.environ, ASB_DB=str(e2e_db))
+    env = {k: v for k, v in os.environ.items() if k != "ASB_USERS_FILE"}
+    env.update(ASB_DB=str(e2e_db), **extra_env)
     log = open(e2e_db.with_suffix(".log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "dashboard", "--db", str(e2e_db),
          "--port", str(port), "--address", "127.0.0.1"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: `asb dashboard` runs streamlit as a child
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -72,15 +84,27 @@ def server(e2e_db: Path) -> Iterator[str]:
         except OSError:
             time.sleep(0.5)
     else:
-        proc.terminate()
+        _stop(proc)
         raise RuntimeError(f"dashboard did not start: {e2e_db.with_suffix('.log').read_text()}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        _stop(proc)
+        log.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the dashboard and the streamlit server it started (its process group), nothing else."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @pytest.fixture(scope="session")

@@ -285,7 +285,7 @@ def test_second_load_of_same_rows_is_duplicate_and_changed_row_supersedes(empty_
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
         (b"PK\x03\x04rest-of-zip", "Excel or zip"),
         (b"just one column\nvalue\n", "only one column"),
-        ("source_ref,agency,occurred_at\nR1,X,01/01/2022\n".encode(),
+        (b"source_ref,agency,occurred_at\nR1,X,01/01/2022\n",
          "required column 'reported_at' is missing"),
     ],
 )

@@ -1,0 +1,63 @@
+"""One problem from definition to exported profile, in a real browser (single-user analyst)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+TIMEOUT = 60_000
+
+
+def settle(page: Page) -> None:
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+
+
+def test_problem_from_definition_to_profile(page: Page, server: str, screenshots, tmp_path):
+    page.goto(f"{server}/problems")
+    expect(page.get_by_role("heading", name="Problem-solving")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_label("Name").fill("Linthorpe Road evenings")
+    wards = page.get_by_test_id("stMultiSelect").filter(has_text="Wards")
+    wards.locator("input").fill("Central")
+    page.keyboard.press("Enter")
+    page.get_by_label("Objective: what the forum wants to achieve, and how").fill(
+        "Fewer evening nuisance reports")
+    page.get_by_role("button", name="Create problem").click()
+    expect(page.get_by_text(re.compile(r"Problem \d+ created"))).to_be_visible(timeout=TIMEOUT)
+
+    page.goto(f"{server}/problem-workspace")
+    expect(page.get_by_role("heading", name="Problem workspace")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("tab", name="Scanning and analysis").click()
+    expect(page.get_by_text(re.compile(r"[\d,]+ ASB incidents"))).to_be_visible(timeout=TIMEOUT)
+    page.get_by_label("Label").fill("Scanning")
+    page.get_by_role("button", name="Freeze snapshot").click()
+    expect(page.get_by_text("Snapshot taken.")).to_be_visible(timeout=TIMEOUT)
+    settle(page)
+    page.screenshot(path=str(screenshots / "problem-workspace.png"), full_page=True)
+
+    page.get_by_role("tab", name="Response").click()
+    page.get_by_label("Agency").fill("Cleveland Police")
+    start = page.get_by_test_id("stDateInput").filter(has_text="Planned start").locator("input")
+    start.fill("2022/04/01")
+    start.press("Enter")
+    page.get_by_role("button", name="Add response").click()
+    expect(page.get_by_text("Response added.")).to_be_visible(timeout=TIMEOUT)
+
+    page.get_by_role("tab", name="Assessment").click()
+    page.get_by_role("button", name="Assess").click()
+    expect(page.get_by_text("Assessed.")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("tab", name="Assessment").click()
+    expect(page.get_by_text("WDQ")).to_be_visible(timeout=TIMEOUT)
+
+    page.get_by_role("tab", name="Export").click()
+    page.get_by_role("button", name="Prepare the problem profile").click()
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.get_by_role("button", name="Download the profile (HTML)").click()
+    saved = tmp_path / "profile.html"
+    download.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "Linthorpe Road evenings" in text
+    assert "Snapshot <b>Scanning</b>" in text
+    assert "Weighted displacement quotient" in text

@@ -1,0 +1,297 @@
+"""The reoffending model: no leakage, a strictly temporal split, metrics checked by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.analysis import reoffending as rf
+from pipelines.config import load_config
+from tests.pipelines.reoffending_history import fast_config, synthetic_history
+
+AT = pd.Timestamp("2022-01-01")
+
+
+@pytest.fixture(scope="module")
+def history() -> rf.History:
+    return synthetic_history()
+
+
+@pytest.fixture(scope="module")
+def evaluation(history: rf.History) -> rf.Evaluation:
+    return rf.evaluate(history, fast_config(load_config()), check_leakage=False)
+
+
+def _someone(history: rf.History) -> str:
+    return str(rf.features_at(history, AT).index[0])
+
+
+def _plant(history: rf.History, pid: str, when: pd.Timestamp, *,
+           occurred: pd.Timestamp | None = None) -> rf.History:
+    """The history plus, for ``pid``, one incident known at ``when`` (with a new victim and an
+    injunction the same day)."""
+    occurred = when if occurred is None else occurred
+    inc = pd.DataFrame([{"person_id": pid, "incident_group_id": "planted", "known_at": when,
+                         "occurred_at": occurred, "agency": "Agency A", "agencies": 3,
+                         "location_key": "planted-place", "category": "personal",
+                         "hate_related": True, "imd_decile": 1}])
+    vic = pd.DataFrame([{"person_id": pid, "incident_group_id": "planted",
+                         "victim_id": "planted-victim", "known_at": when}])
+    act = pd.DataFrame([{"person_id": pid, "action": "civil injunction", "escalation_rank": 6,
+                         "action_group": None, "known_at": when, "origin": "action record",
+                         "outcome": "Granted"}])
+    return rf.History(
+        pd.concat([history.incidents, inc.astype(history.incidents.dtypes.to_dict())],
+                  ignore_index=True),
+        pd.concat([history.victims, vic], ignore_index=True),
+        pd.concat([history.actions, act], ignore_index=True),
+        history.people, history.data_start, history.data_end)
+
+
+# --------------------------------------------------------------------------------------------
+# Leakage
+
+
+@pytest.mark.parametrize("when", [AT, AT + pd.Timedelta(seconds=1), AT + pd.Timedelta(days=40)])
+def test_an_incident_on_or_after_the_index_date_changes_no_feature(history, when):
+    before = rf.features_at(history, AT)
+    planted = _plant(history, _someone(history), when)
+    pd.testing.assert_frame_equal(rf.features_at(planted, AT), before)
+
+
+def test_an_incident_reported_after_the_index_date_is_unknown_then_even_if_it_happened_before(
+        history):
+    before = rf.features_at(history, AT)
+    planted = _plant(history, _someone(history), AT + pd.Timedelta(days=3),
+                     occurred=AT - pd.Timedelta(days=20))
+    pd.testing.assert_frame_equal(rf.features_at(planted, AT), before)
+
+
+def test_an_incident_just_before_the_index_date_does_change_the_features(history):
+    pid = _someone(history)
+    planted = _plant(history, pid, AT - pd.Timedelta(seconds=1))
+    after = rf.features_at(planted, AT)
+    before = rf.features_at(history, AT)
+    assert after.loc[pid, "incidents_3m"] == before.loc[pid, "incidents_3m"] + 1
+    assert after.loc[pid, "max_escalation_rank"] == 6
+    assert after.loc[pid, "days_since_last_incident"] == 0
+
+
+def test_the_leakage_guard_refuses_a_feature_computed_from_later_data(history):
+    def leaky(h: rf.History, index_date, **kw):
+        f = rf.features_at(h, index_date, **kw)
+        every = h.incidents.groupby("person_id")["incident_group_id"].nunique()  # no cut!
+        return f.assign(incidents_ever=every.reindex(f.index).fillna(0))
+
+    with pytest.raises(rf.LeakageError, match="incidents_ever"):
+        rf.assert_no_leakage(history, AT, build=leaky)
+
+
+def test_the_leakage_guard_refuses_a_scored_list_chosen_with_later_data(history):
+    def leaky(h: rf.History, index_date, **kw):
+        f = rf.features_at(h, index_date, **kw)
+        later = set(h.incidents.loc[h.incidents["known_at"] >= index_date, "person_id"])
+        return f[f.index.isin(later)]  # only people who turn up again: a future fact
+
+    with pytest.raises(rf.LeakageError, match="who is scored"):
+        rf.assert_no_leakage(history, AT, build=leaky)
+
+
+@pytest.mark.parametrize("month", ["2021-06-01", "2022-01-01", "2022-09-01"])
+def test_the_real_feature_builder_passes_the_guard(history, month):
+    rf.assert_no_leakage(history, month)
+
+
+def test_protected_characteristics_are_never_features(history):
+    f = rf.features_at(history, AT)
+    features = rf.feature_columns(f)
+    for protected in ("sex", "ethnicity", "disability", "religion", "imd_band", "age_band"):
+        assert protected not in features
+        assert not any(c.startswith(protected) for c in features)
+    assert {"sex", "ethnicity", "disability", "imd_band"} <= set(f.columns)  # audit only
+
+
+# --------------------------------------------------------------------------------------------
+# Labels and the temporal split
+
+
+def test_outcomes_count_incidents_that_happen_inside_the_window(history):
+    pid = _someone(history)
+    planted = _plant(history, pid, AT + pd.DateOffset(months=6))  # the first day after it
+    y6 = rf.outcomes_after(history, AT, 6)
+    assert rf.outcomes_after(planted, AT, 6).equals(y6)
+    planted = _plant(history, pid, AT + pd.DateOffset(months=6) - pd.Timedelta(seconds=1))
+    assert rf.outcomes_after(planted, AT, 6).loc[pid, "events"] == (
+        y6["events"].get(pid, 0) + 1)
+
+
+def test_an_outcome_window_past_the_end_of_the_data_is_refused_unless_cut(history):
+    with pytest.raises(rf.AnalysisProblem, match="past the end of the data"):
+        rf.outcomes_after(history, "2022-09-01", 6)
+    cut = rf.outcomes_after(history, "2022-09-01", 6, cutoff=history.data_end)
+    assert cut.attrs["exposure"] == pytest.approx(4.0, abs=0.05)
+    assert not cut.attrs["complete"]
+
+
+def test_the_split_puts_every_training_date_before_every_test_date(history):
+    dates = rf.index_dates(history, 6, 3)
+    split = rf.temporal_split(dates, 6, test_dates=6, validation_dates=3)
+    assert max(split.fit) < min(split.validate)
+    assert max(split.validate) < min(split.test) == split.cutoff
+    assert sorted(split.fit + split.validate + split.test) == dates
+    assert all(d + pd.DateOffset(months=6) <= history.data_end for d in split.test)
+    with pytest.raises(rf.AnalysisProblem, match="after every training date"):
+        rf.TemporalSplit(split.fit, split.test[:1], split.test, 6).check()
+
+
+def test_training_outcomes_stop_at_the_first_test_date(history, evaluation):
+    cutoff = evaluation.split.cutoff
+    assert evaluation.model.outcomes_until == str(cutoff.date())
+    train = rf.build_dataset(history, evaluation.split.train, 6, cutoff=cutoff,
+                             check_leakage=False).rows
+    assert (pd.to_datetime(train["index_date"]) + pd.to_timedelta(
+        train["exposure"] * 365.25 / 12, unit="D") <= cutoff + pd.Timedelta(days=1)).all()
+    assert not train.loc[pd.to_datetime(train["index_date"]) == max(evaluation.split.train),
+                         "complete"].any()
+
+
+def test_the_fitted_model_cannot_see_the_test_period(history, evaluation):
+    """Plant a burst of new incidents in the test period for people in the training data: the
+    model fitted must be exactly the same."""
+    cfg = fast_config(load_config())
+    train = rf.build_dataset(history, evaluation.split.train, 6, check_leakage=False,
+                             cutoff=evaluation.split.cutoff).rows
+    planted = history
+    for pid in train["person_id"].unique()[:15]:
+        for k in range(3):
+            planted = _plant(planted, pid, evaluation.split.cutoff + pd.Timedelta(days=5 + k))
+    again = rf.evaluate(planted, cfg, check_leakage=False)
+    probe = train.sample(50, random_state=1)
+    np.testing.assert_allclose(again.model.predict(probe), evaluation.model.predict(probe))
+    assert again.n_train == evaluation.n_train
+    assert again.metrics.n >= evaluation.metrics.n  # the test period did change
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics on small examples worked by hand
+
+
+def test_auc_and_brier_by_hand():
+    # positives 0.35, 0.8; negatives 0.1, 0.4: pairs won 0.35>0.1, 0.8>0.1, 0.8>0.4 = 3 of 4
+    m = rf.binary_metrics([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    assert m.auc == pytest.approx(0.75)
+    # ((0.1)^2 + (0.4)^2 + (0.65)^2 + (0.2)^2) / 4
+    assert m.brier == pytest.approx((0.01 + 0.16 + 0.4225 + 0.04) / 4)
+    assert m.prevalence == 0.5 and m.mean_predicted == pytest.approx(0.4125)
+
+
+def test_calibration_slope_and_intercept_by_hand():
+    # p = 0.5 observed 1 in 4, p = 0.8 observed 3 in 4. Regression on logit(p) passes through
+    # both points: logit(1/4) = -ln 3 at x = 0 and logit(3/4) = ln 3 at x = ln 4, so the slope
+    # is 2 ln 3 / ln 4 = ln 3 / ln 2.
+    y = [1, 0, 0, 0, 1, 1, 1, 0]
+    p = [0.5] * 4 + [0.8] * 4
+    intercept, slope = rf.calibration_intercept_slope(y, p)
+    assert slope == pytest.approx(math.log(3) / math.log(2), abs=1e-6)
+    # with the slope fixed at 1, the intercept a solves sum(expit(a + logit p)) = 4
+    a = intercept
+    expected = 4 * (1 / (1 + math.exp(-a))) + 4 * (1 / (1 + math.exp(-(a + math.log(4)))))
+    assert expected == pytest.approx(4.0, abs=1e-6)
+
+
+def test_calibration_in_the_large_by_hand():
+    # everyone predicted 0.5, three in four named again: intercept logit(0.75) = ln 3
+    intercept, slope = rf.calibration_intercept_slope([1, 1, 1, 0] * 5, [0.5] * 20)
+    assert intercept == pytest.approx(math.log(3), abs=1e-6)
+    assert math.isnan(slope)  # one predicted value: no slope to estimate
+
+
+def test_perfect_calibration_has_intercept_zero_and_slope_one():
+    y = [1] + [0] * 4 + [1] * 4 + [0]
+    p = [0.2] * 5 + [0.8] * 5
+    intercept, slope = rf.calibration_intercept_slope(y, p)
+    assert intercept == pytest.approx(0.0, abs=1e-6)
+    assert slope == pytest.approx(1.0, abs=1e-6)
+
+
+def test_reliability_table_by_hand():
+    t = rf.reliability_table([0, 1, 1, 0, 1], [0.12, 0.18, 0.55, 0.58, 0.95], bins=10)
+    assert t["bin_from"].tolist() == [0.1, 0.5, 0.9]
+    assert t["n"].tolist() == [2, 2, 1]
+    assert t["observed"].tolist() == [0.5, 0.5, 1.0]
+    assert t["mean_predicted"].tolist() == pytest.approx([0.15, 0.565, 0.95])
+
+
+def test_subgroup_audit_flags_a_group_whose_error_rates_differ():
+    n = 200
+    frame = pd.DataFrame({
+        "person_id": [f"p{i}" for i in range(2 * n)],
+        "group": ["a"] * n + ["b"] * n,
+        "label": [0, 1] * n,
+        # group a: flagged exactly when named again; group b: everyone flagged
+        "risk": [0.2, 0.8] * (n // 2) + [0.9, 0.9] * (n // 2),
+    })
+    audit = rf.subgroup_audit(frame, ["group"], threshold=0.5).set_index("group")
+    assert audit.loc["a", "fpr"] == 0.0 and audit.loc["b", "fpr"] == 1.0
+    assert audit.loc["b", "flag"] and "false positive rate 100%" in audit.loc["b", "reason"]
+    small = rf.subgroup_audit(frame.head(20), ["group"], threshold=0.5)
+    assert not small["flag"].any()
+    assert small["reason"].str.contains("people: not assessed").all()
+
+
+def test_the_ceiling_uses_the_true_risk_at_the_end_of_the_month_before(history):
+    test = pd.DataFrame({"person_id": ["x", "y", "z", "w"],
+                         "index_date": pd.to_datetime(["2022-02-01"] * 4),
+                         "label": [1, 0, 1, 0]})
+    pmap = pd.DataFrame({"person_id": ["x", "y", "z", "w"], "true_person_id": list("XYZW")})
+    truth = pd.DataFrame({
+        "true_person_id": list("XYZW") * 2, "month": ["2022-01"] * 4 + ["2022-02"] * 4,
+        "monthly_rate": [0.1] * 8, "true_risk_6m": [0.9, 0.1, 0.8, 0.2, 0.0, 1.0, 0.0, 1.0],
+        "next_6m_incident": [1, 0, 1, 0, 1, 0, 1, 0]})
+    ceiling = rf.ground_truth_ceiling(test, pmap, truth, 6)
+    assert ceiling.auc == 1.0  # January's risks rank perfectly; February's would be 0
+    assert ceiling.coverage == 1.0 and ceiling.n == 4
+
+
+# --------------------------------------------------------------------------------------------
+# The model, end to end on the small history
+
+
+def test_evaluate_reports_what_the_issue_asks(evaluation):
+    out = json.loads(json.dumps(evaluation.as_dict()))
+    for key in ("auc", "baseline_auc", "rule_auc", "brier", "calibration_slope",
+                "calibration_intercept", "n_train", "n_test", "subgroups", "reliability",
+                "precision_recall", "split"):
+        assert key in out
+    assert 0.5 < out["auc"] <= 1 and 0 < out["brier"] < 0.5
+    assert out["n_test"] == len(evaluation.test) and out["n_train"] > out["n_test"]
+    assert {s["attribute"] for s in out["subgroups"]} >= {"age_band", "sex"}
+    assert "ceiling_auc" not in out  # no ground truth given
+
+
+def test_explanations_name_the_factor_that_moves_the_risk(history, evaluation):
+    model = evaluation.model
+    f = rf.features_at(history, AT)
+    busy = f.sort_values("incidents_12m").tail(1)
+    (factors,) = model.explain(busy, top=3)
+    assert factors and factors[0].text.endswith("the risk")
+    assert any("raises" in x.text for x in factors)
+    assert all(abs(x.effect) >= 0.05 for x in factors)
+
+
+def test_a_stored_model_predicts_the_same(history, evaluation):
+    again = rf.model_from_bytes(rf.model_bytes(evaluation.model))
+    f = rf.features_at(history, AT)
+    np.testing.assert_allclose(again.predict(f), evaluation.model.predict(f))
+
+
+def test_score_people_gives_a_band_and_factors_for_everyone(history, evaluation):
+    scores = rf.score_people(evaluation.model, history, history.data_end, load_config())
+    assert len(scores) == len(rf.features_at(history, history.data_end))
+    assert scores["risk"].between(0, 1).all()
+    assert set(scores["band"]) <= {"high", "medium", "low"}
+    assert scores["factors"].map(lambda x: isinstance(x, list)).all()
