@@ -189,7 +189,7 @@ def _check(at, what: str) -> None:  # type: ignore[no-untyped-def]
 _AREAS = [("radio", "hs_layer", "areas")]
 _GRID = [("radio", "hs_layer", "grid")]
 INTERACTIONS = {
-    "pages/hotspots.py": [
+    "views/hotspots.py": [
         ("areas: LSOA -> ward", _AREAS, ("radio", "hs_level", "ward", "lsoa")),
         ("areas: colour by count", _AREAS, ("radio", "hs_measure", "count", "rate")),
         ("areas: harm weighting by category", _AREAS,
@@ -202,11 +202,11 @@ INTERACTIONS = {
         ("layer: emerging hot spots", [], ("radio", "hs_layer", "emerging", "areas")),
         ("layer: forecast", [], ("radio", "hs_layer", "forecast", "areas")),
     ],
-    "pages/peak_times.py": [
+    "views/peak_times.py": [
         ("harm weighting by category", [], ("selectbox", "pt_harm", "category", "none")),
         ("category: nuisance", [], ("multiselect", "pt_category", ["nuisance"], [])),
     ],
-    "pages/before_after.py": [
+    "views/before_after.py": [
         ("pick an LSOA", [], ("multiselect", "ba_lsoas", ["E01012071"], [])),
         ("buffer 500 m", [("multiselect", "ba_lsoas", ["E01012071"])],
          ("number_input", "ba_buffer", 500, 250)),
@@ -216,7 +216,7 @@ INTERACTIONS = {
 }
 
 #: Widgets put back after each interaction.
-RESET = {"pages/hotspots.py": _AREAS}
+RESET = {"views/hotspots.py": _AREAS}
 
 
 def _set(at, kind: str, key: str, value) -> None:  # type: ignore[no-untyped-def]
@@ -298,13 +298,17 @@ _MAP_DRAWN = ("() => { const g = document.querySelector('.js-plotly-plot');"
 
 def browser_times(db: Path) -> list[tuple[str, float]]:
     """A real server and Chromium (Playwright): seconds until the map is drawn."""
+    import gc
     import signal
     import socket
     import subprocess
     import urllib.request
 
+    import streamlit as st
     from playwright.sync_api import sync_playwright
 
+    st.cache_resource.clear()  # the app under AppTest held the warehouse open for writing
+    gc.collect()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -322,6 +326,8 @@ def browser_times(db: Path) -> list[tuple[str, float]]:
                 break
             except OSError:
                 time.sleep(0.5)
+        else:
+            raise RuntimeError("the dashboard did not start (is the warehouse open elsewhere?)")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=os.environ.get("ASB_CHROMIUM", "/usr/bin/chromium"),

@@ -37,7 +37,7 @@ pages: dict[str, st.Page] = {}
 for spec in PAGES:
     allowed = can_view(viewer.role, spec)
     pages[spec.url] = st.Page(
-        HERE / "pages" / spec.file if allowed else refusal(spec), title=spec.title,
+        HERE / "views" / spec.file if allowed else refusal(spec), title=spec.title,
         icon=spec.icon, url_path=spec.url, default=spec.default and allowed,
         visibility="visible" if allowed else "hidden")
     sections.setdefault(spec.section if allowed else "", []).append(pages[spec.url])

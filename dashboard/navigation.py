@@ -1,6 +1,6 @@
 """The dashboard's pages, in one registry.
 
-Each entry names the page file (under ``dashboard/pages/``), its title, icon, URL and the
+Each entry names the page file (under ``dashboard/views/``), its title, icon, URL and the
 roles that may open it (``None``: every signed-in role). ``app.py`` builds ``st.navigation``
 from this list; add a page by adding a line here. Roles are ``analyst``, ``panel``,
 ``governance`` and ``admin`` (see :mod:`dashboard.auth`, which holds the one permission check).

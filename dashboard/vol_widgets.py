@@ -15,8 +15,8 @@ from dashboard.auth import Viewer, audit
 __all__ = ["pick_person", "pick_place", "open_person", "as_of_input", "refs_text",
            "audit_subject"]
 
-_PAGES = {"victim": "pages/victim_profile.py", "perpetrator": "pages/perpetrator_profile.py",
-          "network": "pages/network.py"}
+_PAGES = {"victim": "views/victim_profile.py", "perpetrator": "views/perpetrator_profile.py",
+          "network": "views/network.py"}
 
 
 def refs_text(refs: object) -> str:

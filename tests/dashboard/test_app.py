@@ -37,7 +37,7 @@ def test_overview_shows_the_asb_count_and_filters_change_it(app: AppTest, dash_d
 
 def test_data_page_lists_sources_files_and_rejects(app: AppTest, dash_db):
     app.run()
-    app.switch_page("pages/data_loaded.py").run()
+    app.switch_page("views/data_loaded.py").run()
     assert not app.exception
     sources = app.dataframe[0].value
     assert "police-uk" in sources["source"].tolist()

@@ -65,7 +65,7 @@ def go(at: AppTest, page: str) -> AppTest:
     the role may not open is registered only as its refusal)."""
     spec = next(p for p in PAGES if p.file == page)
     try:
-        at.switch_page(f"pages/{page}")
+        at.switch_page(f"views/{page}")
     except ValueError:
         # AppTest switches only to file pages; a refused page is registered as a function
         # under the page's URL, so select it by that URL, as a browser following a link does.
@@ -374,7 +374,7 @@ def test_an_injected_source_name_is_refused_by_the_upload(db, monkeypatch):
 
 def test_no_page_renders_html_from_data():
     root = Path(APP).parent
-    for path in [*root.glob("*.py"), *root.glob("pages/*.py")]:
+    for path in [*root.glob("*.py"), *root.glob("views/*.py")]:
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
 
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.warehouse import connect
 from tests.dashboard.conftest import dash_count
 
-PAGE = "pages/linkage.py"
+PAGE = "views/linkage.py"
 
 
 def _rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:

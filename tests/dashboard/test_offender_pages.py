@@ -19,7 +19,7 @@ from pipelines.warehouse import connect
 from tests.dashboard.conftest import APP, dash_count
 from tests.pipelines.reoffending_history import fast_config
 
-PANEL, INTERVENTIONS = "pages/offender_panel.py", "pages/interventions.py"
+PANEL, INTERVENTIONS = "views/offender_panel.py", "views/interventions.py"
 
 PERSISTENT_SQL = """
 WITH named AS (

@@ -28,7 +28,7 @@ def _submit(at: AppTest, form: str, label: str) -> None:
 
 def test_define_a_problem_and_work_it_through(app: AppTest, dash_db):
     app.run()
-    app.switch_page("pages/problems.py").run()
+    app.switch_page("views/problems.py").run()
     assert not app.exception
     assert next(m.value for m in app.metric if m.label == "Open problems") == "0"
     lsoas = _busy_lsoas(dash_db)
@@ -43,7 +43,7 @@ def test_define_a_problem_and_work_it_through(app: AppTest, dash_db):
     assert next(m.value for m in app.metric if m.label == "Open problems") == "1"
     assert dash_count(dash_db, "SELECT count(*) FROM app_problem") == 1
 
-    app.switch_page("pages/problem_workspace.py").run()
+    app.switch_page("views/problem_workspace.py").run()
     assert not app.exception
     expected = dash_count(
         dash_db,
@@ -90,7 +90,7 @@ def test_closing_without_a_result_says_why(app: AppTest, dash_db):
             period_end=date(2022, 6, 30), by="test")
     con.close()
     app.run()
-    app.switch_page("pages/problem_workspace.py").run()
+    app.switch_page("views/problem_workspace.py").run()
     app.button(key="pw_close").click().run()
     assert any("say what the result was" in e.value for e in app.error)
     assert dash_count(dash_db, "SELECT count(*) FROM app_problem WHERE status = 'open'") == 1

@@ -64,7 +64,7 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def test_hotspots_areas_and_grid(app: AppTest, dash_db: Path):
-    open_page(app, "pages/hotspots.py")
+    open_page(app, "views/hotspots.py")
     app.multiselect(key="f_csp").set_value([HARTLEPOOL]).run()
     table = app.dataframe[0].value.set_index("area_code")
     counts = frame(dash_db, "SELECT l.lsoa_code, l.population, count(i.incident_id) AS n "
@@ -124,7 +124,7 @@ def test_map_html_export_opens_offline():
 
 
 def test_hotspots_gi_emerging_forecast_and_hot_dots(app: AppTest, dash_db: Path):
-    open_page(app, "pages/hotspots.py")
+    open_page(app, "views/hotspots.py")
     app.multiselect(key="f_csp").set_value([MIDDLESBROUGH]).run()
     raw = asb(dash_db, "csp_code = ?", [MIDDLESBROUGH])
     located = raw[raw["easting"].notna()]
@@ -183,7 +183,7 @@ def test_hot_dots_show_no_addresses_to_governance(app: AppTest, dash_db: Path,
     app.text_input(key="signin_user").input(governance_user)
     app.text_input(key="signin_password").input(PASSWORD)
     app.button[0].click().run()
-    open_page(app, "pages/hotspots.py")
+    open_page(app, "views/hotspots.py")
     app.radio(key="hs_layer").set_value("dots").run()
     dots = app.dataframe[0].value
     assert "location_text" not in dots.columns and "location_key" not in dots.columns
@@ -196,7 +196,7 @@ def test_hot_dots_show_no_addresses_to_governance(app: AppTest, dash_db: Path,
 
 
 def test_peak_times(app: AppTest, dash_db: Path):
-    open_page(app, "pages/peak_times.py")
+    open_page(app, "views/peak_times.py")
     raw = asb(dash_db)
     how = peaktimes.hour_of_week(raw)
     assert metric(app, "Incidents with a day and time") == f"{how.n_used:,}"
@@ -248,7 +248,7 @@ def _lsoas_bng(db: Path) -> gpd.GeoDataFrame:
 
 
 def test_before_and_after(app: AppTest, dash_db: Path):
-    open_page(app, "pages/before_after.py")
+    open_page(app, "views/before_after.py")
     assert any("Choose the response area" in i.value for i in app.info)
     response = ["E01033468", "E01012044"]
     app.multiselect(key="ba_lsoas").set_value(response)

@@ -39,9 +39,9 @@ def test_problem_from_definition_to_profile(page: Page, server: str, screenshots
 
     page.get_by_role("tab", name="Response").click()
     page.get_by_label("Agency").fill("Cleveland Police")
-    start = page.get_by_test_id("stDateInput").filter(has_text="Planned start").locator("input")
-    start.fill("2022/04/01")
-    start.press("Enter")
+    page.get_by_role("spinbutton", name="day, Planned start").click()
+    page.keyboard.type("01042022")  # a date field of day, month and year parts
+    page.keyboard.press("Tab")
     page.get_by_role("button", name="Add response").click()
     expect(page.get_by_text("Response added.")).to_be_visible(timeout=TIMEOUT)
 
@@ -49,10 +49,12 @@ def test_problem_from_definition_to_profile(page: Page, server: str, screenshots
     page.get_by_role("button", name="Assess").click()
     expect(page.get_by_text("Assessed.")).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("tab", name="Assessment").click()
-    expect(page.get_by_text("WDQ")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("WDQ", exact=True)).to_be_visible(timeout=TIMEOUT)
 
     page.get_by_role("tab", name="Export").click()
     page.get_by_role("button", name="Prepare the problem profile").click()
+    settle(page)
+    page.get_by_role("tab", name="Export").click()
     with page.expect_download(timeout=TIMEOUT) as download:
         page.get_by_role("button", name="Download the profile (HTML)").click()
     saved = tmp_path / "profile.html"

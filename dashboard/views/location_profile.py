@@ -54,4 +54,4 @@ st.dataframe(incidents.assign(reported_at=pd.to_datetime(incidents["reported_at"
              hide_index=True, key="lp_incidents")
 if st.button("Show this place's network", key="lp_network"):
     st.session_state["vol_start"] = f"place:{key}"
-    st.switch_page("pages/network.py")
+    st.switch_page("views/network.py")
