@@ -35,6 +35,8 @@ def test_problem_from_definition_to_profile(page: Page, server: str, screenshots
     page.get_by_role("button", name="Freeze snapshot").click()
     expect(page.get_by_text("Snapshot taken.")).to_be_visible(timeout=TIMEOUT)
     settle(page)
+    page.get_by_role("tab", name="Scanning and analysis").click()
+    page.wait_for_timeout(1500)
     page.screenshot(path=str(screenshots / "problem-workspace.png"), full_page=True)
 
     page.get_by_role("tab", name="Response").click()

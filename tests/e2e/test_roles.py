@@ -175,7 +175,9 @@ def test_analyst_uploads_checks_and_commits_an_export(page: Page, role_server: s
     expect(page.get_by_role("heading", name="Upload an export")).to_be_visible(timeout=60_000)
     page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(
         str(EXAMPLES / "incidents.csv"))
-    expect(page.get_by_text("incidents.csv").first).to_be_visible(timeout=30_000)
+    # the file chip is in the page once the upload arrived (it may be drawn clipped)
+    expect(page.get_by_test_id("stFileChipName").filter(has_text="incidents.csv")).to_be_attached(
+        timeout=30_000)
     page.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name=re.compile(r"^incidents:")).click()
     wait_ready(page)
