@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from pipelines.db import transaction
 from pipelines.errors import WarehouseProblem
 from pipelines.warehouse import connect
 
@@ -102,13 +103,8 @@ def write(work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     with wh.lock:
         cur = wh.con.cursor()
         try:
-            cur.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(cur):
                 result = work(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
         finally:
             cur.close()
         wh.version += 1

@@ -88,19 +88,15 @@ def train(
 ) -> None:
     """Evaluate, fit the model on all the data, score everyone and store it in the warehouse."""
     from ..config import load_config
+    from ..db import transaction
     from ..risk import train_and_store
     from ..warehouse import connect
 
     cfg = load_config(config)
     con = connect(db)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             result = train_and_store(con, cfg, months=months, truth_dir=truth)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
     if as_json:
