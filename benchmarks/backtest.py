@@ -30,9 +30,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _police_uk import POLICE_UK_DIR, load_police_uk_asb
 
 from pipelines.analysis.forecast import METHODS, Blend, backtest, default_method
+from pipelines.analysis.load import police_uk_asb
+from pipelines.sample_load import SAMPLE_DIR
+
+POLICE_UK_DIR = SAMPLE_DIR / "police-uk"
 
 COVERAGES = (0.025, 0.05, 0.10)
 GRID = {
@@ -56,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    df = load_police_uk_asb(args.data)
+    df = police_uk_asb(args.data)
     sizes = df["area_name"].value_counts()
     areas = sorted(sizes[sizes >= args.min_incidents].index)
     print(f"data: {args.data} ({len(df):,} ASB incidents, {df['month'].nunique()} months)")

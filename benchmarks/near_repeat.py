@@ -24,17 +24,18 @@ import argparse
 import time
 
 import numpy as np
-from _police_uk import load_police_uk_asb
 from scipy.spatial import cKDTree
 
+from pipelines.analysis.load import police_uk_asb
 from pipelines.analysis.near_repeat import DEFAULT_SPACE_BANDS, DEFAULT_TIME_BANDS, knox_arrays
+from pipelines.sample_load import SAMPLE_DIR
 
 SPACE = np.asarray(DEFAULT_SPACE_BANDS, dtype=float)
 TIME = np.asarray(DEFAULT_TIME_BANDS, dtype=float)
 
 
 def events(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    df = load_police_uk_asb()
+    df = police_uk_asb(SAMPLE_DIR / "police-uk")
     df = df[np.isfinite(df["easting"])]
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(df), size=n, replace=len(df) < n)

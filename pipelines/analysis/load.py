@@ -31,17 +31,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from ..geography import to_bng
 from ._common import AnalysisProblem
 from .grid import CellCounts, cell_ids, check_cell_size
 from .hotspots import harm_weights
 
 __all__ = [
+    "police_uk_asb",
     "IncidentFilter",
     "Harm",
     "HARM_OPTIONS",
@@ -640,3 +643,45 @@ def source_coverage(con: duckdb.DuckDBPyConnection, f: IncidentFilter = Incident
         "count(DISTINCT i.month) AS months, count(*) AS incidents, "
         "count(*) FILTER (WHERE i.time_precision = 'month') AS month_only "
         f"FROM mart_incident i WHERE {where} GROUP BY 1 ORDER BY 1", params).df()
+
+
+def police_uk_asb(directory: Path) -> pd.DataFrame:
+    """The ASB rows of every police.uk street CSV in ``directory``, shaped like the analysis
+    input (``mart_incident``), read straight from the files without a warehouse.
+
+    For benchmarks and tests that evaluate methods on another force's downloaded files.
+    ``area_name`` is the council area read from the LSOA name.
+    """
+    frames = []
+    for path in sorted(Path(directory).glob("*.csv")):
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raw["_row"] = np.arange(2, len(raw) + 2)
+        raw["_file"] = path.name
+        frames.append(raw[raw["Crime type"] == "Anti-social behaviour"])
+    if not frames:
+        raise AnalysisProblem(f"{directory}: no police.uk CSV files here")
+    raw = pd.concat(frames, ignore_index=True)
+    lon = pd.to_numeric(raw["Longitude"].replace("", np.nan), errors="coerce").to_numpy()
+    lat = pd.to_numeric(raw["Latitude"].replace("", np.nan), errors="coerce").to_numpy()
+    easting, northing = to_bng(lon, lat)
+    located = ~(np.isnan(lon) | np.isnan(lat))
+    return pd.DataFrame(
+        {
+            "incident_id": "police-uk:" + raw["_file"] + ":" + raw["_row"].astype(str),
+            "easting": np.where(located, easting, np.nan),
+            "northing": np.where(located, northing, np.nan),
+            "month": pd.to_datetime(raw["Month"] + "-01"),
+            "occurred_at": pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"),
+            "occurred_to": pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"),
+            "time_precision": "month",
+            "category": None,
+            "subtype": None,
+            "lsoa_code": raw["LSOA code"].replace("", None),
+            "ward_code": None,
+            "location_key": np.where(
+                located, "police-uk:" + raw["Latitude"] + "," + raw["Longitude"], None),
+            "source": "police-uk",
+            "weight": 1.0,
+            "area_name": raw["LSOA name"].str.rsplit(" ", n=1).str[0],
+        }
+    )
