@@ -326,19 +326,13 @@ def _forecast(path: str, version: int, f: IncidentFilter, cell_size: float, cove
     del path, version
     with _cursor() as cur:
         counted = load.load_cells(cur, f, cell_size, by_month=True)
-    # One row per incident, as the forecast counts rows, at its cell's centre: the same
-    # counts per cell and month (the kde method then smooths from cell centres).
-    reps = counted["count"].to_numpy()
-    incidents = pd.DataFrame({
-        "easting": np.repeat(counted["easting"].to_numpy(), reps),
-        "northing": np.repeat(counted["northing"].to_numpy(), reps),
-        "month": np.repeat(counted["month"].to_numpy(), reps),
-    })
     methods = ["naive"] if method == "naive" else ["naive", method]
-    result = forecast_mod.forecast(incidents, method=method, coverage=coverage,
-                                   cell_size=cell_size)
-    tested = forecast_mod.backtest(incidents, coverage=coverage, cell_size=cell_size,
-                                   methods=methods)
+    # Rows counted per cell centre and month: the same counts per cell as one row per
+    # incident (the kde method smooths from cell centres).
+    result = forecast_mod.forecast(counted, method=method, coverage=coverage,
+                                   cell_size=cell_size, count="count")
+    tested = forecast_mod.backtest(counted, coverage=coverage, cell_size=cell_size,
+                                   methods=methods, count="count")
     return result, dataclasses.replace(tested, default_method=method)
 
 

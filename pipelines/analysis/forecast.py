@@ -133,8 +133,13 @@ def cell_history(
     cell_size: float = 250,
     *,
     months: pd.DatetimeIndex | None = None,
+    count: str | None = None,
 ) -> CellHistory:
     """Build the :class:`CellHistory` of located incidents (study area: cells with any).
+
+    One row per incident, or with ``count`` the name of a column saying how many incidents a
+    row stands for (rows already counted per place and month, as the warehouse returns them:
+    much faster on large warehouses).
 
     Examples
     --------
@@ -143,8 +148,12 @@ def cell_history(
     >>> h = cell_history(df, 250)
     >>> h.counts.tolist(), list(h.months.strftime("%Y-%m"))
     ([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]], ['2024-01', '2024-02', '2024-03'])
+    >>> df["n"] = [2, 1, 3]
+    >>> cell_history(df, 250, count="n").counts.tolist()
+    [[2.0, 0.0], [0.0, 0.0], [1.0, 3.0]]
     """
-    require_columns(incidents, ["easting", "northing", "month"], "a hotspot forecast")
+    require_columns(incidents, ["easting", "northing", "month"] + ([count] if count else []),
+                    "a hotspot forecast")
     size = check_cell_size(cell_size)
     month = pd.to_datetime(incidents["month"], errors="coerce")
     ok = located(incidents) & month.notna().to_numpy()
@@ -157,18 +166,20 @@ def cell_history(
         months = pd.date_range(m.min(), m.max(), freq="MS")
     e = incidents.loc[ok, "easting"].to_numpy(dtype=float)
     n = incidents.loc[ok, "northing"].to_numpy(dtype=float)
+    w = (np.ones(len(e)) if count is None
+         else pd.to_numeric(incidents.loc[ok, count], errors="coerce").fillna(0).to_numpy(float))
     mi = ((m.dt.year - months[0].year) * 12 + m.dt.month - months[0].month).to_numpy()
-    inside = (mi >= 0) & (mi < len(months))
-    e, n, mi = e[inside], n[inside], mi[inside]
+    inside = (mi >= 0) & (mi < len(months)) & (w > 0)
+    e, n, mi, w = e[inside], n[inside], mi[inside], w[inside]
     col, row = cell_index(e, n, size)
     key = np.c_[row, col]
     cells, cell_of = np.unique(key, axis=0, return_inverse=True)
     cell_of = cell_of.ravel()
     counts = np.zeros((len(months), len(cells)))
-    np.add.at(counts, (mi, cell_of), 1.0)
+    np.add.at(counts, (mi, cell_of), w)
     points, point_of = np.unique(np.c_[e, n], axis=0, return_inverse=True)
     point_counts = np.zeros((len(months), len(points)))
-    np.add.at(point_counts, (mi, point_of.ravel()), 1.0)
+    np.add.at(point_counts, (mi, point_of.ravel()), w)
     return CellHistory(
         months=months,
         col=cells[:, 1].astype(np.int64),
@@ -486,6 +497,8 @@ def backtest(
     coverage: float = 0.05,
     cell_size: float = 250,
     methods: Iterable[str] | Mapping[str, ForecastMethod] | None = None,
+    *,
+    count: str | None = None,
 ) -> BacktestResult:
     """Backtest next-month hotspot forecasts month by month (protocol in the module notes).
 
@@ -499,6 +512,8 @@ def backtest(
         Cell side in metres.
     methods : list of names or mapping of name to method, optional
         Default: every built-in method (:data:`METHODS`).
+    count : str, optional
+        Column saying how many incidents each row stands for (see :func:`cell_history`).
 
     Returns
     -------
@@ -521,7 +536,7 @@ def backtest(
     ('2024-04', 5, 1, 1.0)
     """
     chosen = _resolve_methods(methods)
-    history = cell_history(incidents, cell_size)
+    history = cell_history(incidents, cell_size, count=count)
     n_months = len(history.months)
     if n_months <= _FIRST_FOLD:
         raise AnalysisProblem(
@@ -607,6 +622,8 @@ def forecast(
     method: str | ForecastMethod = default_method,
     coverage: float = 0.05,
     cell_size: float = 250,
+    *,
+    count: str | None = None,
 ) -> ForecastResult:
     """Flag the cells most likely to be hotspots in ``month``, from the months before it.
 
@@ -621,6 +638,8 @@ def forecast(
     coverage : float, default 0.05
         Share of study cells to flag (study cells: those with an incident in the months used).
     cell_size : float, default 250
+    count : str, optional
+        Column saying how many incidents each row stands for (see :func:`cell_history`).
 
     Examples
     --------
@@ -650,7 +669,7 @@ def forecast(
         )
     first = when[before].min()
     months = pd.date_range(first, target - pd.offsets.MonthBegin(1), freq="MS")
-    history = cell_history(incidents.loc[before], cell_size, months=months)
+    history = cell_history(incidents.loc[before], cell_size, months=months, count=count)
     if isinstance(method, str):
         chosen = _resolve_methods([method])[method]
         name = method

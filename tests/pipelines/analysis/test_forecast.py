@@ -191,3 +191,23 @@ def test_cleveland_forecast(cleveland_asb):
     assert nov.cells["col"].tolist() == top["col"].tolist()
     assert nov.cells["row"].tolist() == top["row"].tolist()
     assert nov.cells["score"].tolist() == top["recent"].astype(float).tolist()
+
+
+def test_counted_rows_give_the_same_backtest_and_forecast(cleveland_asb, cleveland_backtest):
+    # the dashboard passes rows counted per cell and month (the warehouse groups them); every
+    # method but kde (which smooths from points) must score exactly as from one row per incident
+    df = cleveland_asb.assign(
+        col=np.floor(cleveland_asb["easting"] / 250), row=np.floor(cleveland_asb["northing"] / 250))
+    counted = (df.groupby(["col", "row", "month"]).size().rename("n").reset_index()
+               .assign(easting=lambda d: (d["col"] + 0.5) * 250,
+                       northing=lambda d: (d["row"] + 0.5) * 250))
+    assert len(counted) < len(df) / 2 and counted["n"].sum() == len(df)
+    names = [n for n in METHODS if n != "kde"]
+    res = backtest(counted, coverage=0.05, cell_size=250, methods=names, count="n")
+    for name in names:
+        assert ([f.hits for f in res.methods[name].folds]
+                == [f.hits for f in cleveland_backtest.methods[name].folds])
+    by_row, by_count = forecast(cleveland_asb), forecast(counted, count="n")
+    assert by_count.cells["cell_id"].tolist() == by_row.cells["cell_id"].tolist()
+    with pytest.raises(AnalysisProblem, match="n_missing"):
+        cell_history(counted, 250, count="n_missing")
