@@ -10,10 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import victims_data as vd
-from dashboard.auth import Viewer, audit
 
-__all__ = ["pick_person", "pick_place", "open_person", "as_of_input", "refs_text",
-           "audit_subject"]
+__all__ = ["pick_person", "pick_place", "open_person", "as_of_input", "refs_text"]
 
 _PAGES = {"victim": "views/victim_profile.py", "perpetrator": "views/perpetrator_profile.py",
           "network": "views/network.py"}
@@ -99,16 +97,3 @@ def as_of_input(key: str, label: str = "As of") -> date | None:
     return st.date_input(label, value=latest, key=key, format="DD/MM/YYYY",
                          help="The rules are applied on this day: reports after it are not "
                               "counted.")
-
-
-def audit_subject(viewer: Viewer, page: str, subject_id: str) -> None:
-    """Write the audit row for viewing ``subject_id`` on ``page``, once per person shown.
-
-    ``require_page`` (the page's first line) has already audited the page view; reruns of the
-    same person (changing a date, opening a tab) are not written again, a different person is.
-    """
-    key = (page, subject_id)
-    if st.session_state.get("vol_audited") == key:
-        return
-    audit(viewer, "view", page, subject_id)
-    st.session_state["vol_audited"] = key

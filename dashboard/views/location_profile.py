@@ -10,14 +10,15 @@ import plotly.express as px  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import victims_data as vd  # noqa: E402
-from dashboard.vol_widgets import audit_subject, pick_place  # noqa: E402
+from dashboard.auth import audit_view  # noqa: E402
+from dashboard.vol_widgets import pick_place  # noqa: E402
 
 TITLE = "Location profile"
 st.title(TITLE)
 key = pick_place("lp")
 if key is None:
     st.stop()
-audit_subject(viewer, TITLE, f"place:{key}")
+audit_view(viewer, TITLE, f"place:{key}")
 place = vd.place(key)
 incidents = vd.place_incidents(key)
 people = vd.place_people(key)

@@ -10,7 +10,8 @@ import plotly.graph_objects as go  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import victims_data as vd  # noqa: E402
-from dashboard.vol_widgets import audit_subject, pick_person, pick_place  # noqa: E402
+from dashboard.auth import audit_view  # noqa: E402
+from dashboard.vol_widgets import pick_person, pick_place  # noqa: E402
 from pipelines.analysis.vol import layout  # noqa: E402
 
 TITLE = "Network"
@@ -32,7 +33,7 @@ depth = st.slider("Steps out", min_value=1, max_value=3, value=1, key="net_depth
                   help="One step: the person's places and the people on their incidents. Two "
                        "steps: theirs too. Names are written for the first step and for "
                        "perpetrators; hover over any point for the rest.")
-audit_subject(viewer, TITLE, start_node)
+audit_view(viewer, TITLE, start_node)
 net = vd.network(start_node, depth)
 nodes, edges = net.nodes, net.edges
 people = nodes[nodes["kind"] == "person"]

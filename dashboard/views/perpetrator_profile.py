@@ -10,7 +10,8 @@ import plotly.express as px  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import victims_data as vd  # noqa: E402
-from dashboard.vol_widgets import audit_subject, open_person, pick_person, refs_text  # noqa: E402
+from dashboard.auth import audit_view  # noqa: E402
+from dashboard.vol_widgets import open_person, pick_person, refs_text  # noqa: E402
 from pipelines.analysis.vol import escalation_ladder  # noqa: E402
 
 TITLE = "Perpetrator profile"
@@ -18,7 +19,7 @@ st.title(TITLE)
 pid = pick_person("pp", side="perpetrator")
 if pid is None:
     st.stop()
-audit_subject(viewer, TITLE, pid)
+audit_view(viewer, TITLE, pid)
 person = vd.person(pid)
 if person is None:
     st.warning("This person is no longer in the warehouse: search again.")

@@ -11,10 +11,10 @@ import plotly.express as px  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import victims_data as vd  # noqa: E402
+from dashboard.auth import audit_view  # noqa: E402
 from dashboard.components import about  # noqa: E402
 from dashboard.vol_widgets import (  # noqa: E402
     as_of_input,
-    audit_subject,
     open_person,
     pick_person,
     refs_text,
@@ -25,7 +25,7 @@ st.title(TITLE)
 pid = pick_person("vp", side="victim")
 if pid is None:
     st.stop()
-audit_subject(viewer, TITLE, pid)
+audit_view(viewer, TITLE, pid)
 person = vd.person(pid)
 if person is None:
     st.warning("This person is no longer in the warehouse (record linkage may have merged "
