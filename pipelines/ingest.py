@@ -97,19 +97,18 @@ def summarise(reports: Sequence[IngestReport]) -> dict[str, Any]:
 def _match_columns(source: Source, result: ReadResult, display: str, extra_required: Sequence[str]
                    ) -> tuple[dict[str, int], list[int]]:
     """Map template column -> position in the file; also return positions of extra columns."""
-    by_norm: dict[str, int] = {}
-    for i, header in enumerate(result.headers):
-        by_norm.setdefault(normalise_header(header), i)
-    found: dict[str, int] = {}
+    found = source.find_columns(result.headers)
     template = source.template
-    wanted = list(template.column_names) + list(extra_required)
-    for name in wanted:
-        header = source.export_column(name)
-        pos = by_norm.get(normalise_header(header))
-        if pos is None and header != name:
-            pos = by_norm.get(normalise_header(name))
-        if pos is not None:
-            found[name] = pos
+    if extra_required:
+        by_norm: dict[str, int] = {}
+        for i, header in enumerate(result.headers):
+            by_norm.setdefault(normalise_header(header), i)
+        for name in extra_required:
+            pos = by_norm.get(normalise_header(source.export_column(name)))
+            if pos is None:
+                pos = by_norm.get(normalise_header(name))
+            if pos is not None:
+                found[name] = pos
     missing = []
     for col in template.columns:
         if not col.required or col.name in found:

@@ -24,7 +24,9 @@ __all__ = [
     "Source",
     "TEMPLATES",
     "DEFAULT_DATE_FORMATS",
+    "TIME_PRECISIONS",
     "SOURCES_DIR",
+    "has_time",
     "normalise_header",
     "resolve_source",
     "list_sources",
@@ -49,6 +51,27 @@ DEFAULT_DATE_FORMATS: tuple[str, ...] = (
     "%d-%m-%Y %H:%M",
     "%d-%m-%Y",
 )
+
+
+#: What a mapping may declare about the times in an export (``dates.time_precision``):
+#: ``auto`` (the default) reads a value written without a time, or at exactly 00:00 with no
+#: end time, as a date; ``date`` says the export's times are not real (every incident is
+#: date-only); ``datetime`` says its times are real, 00:00 included.
+TIME_PRECISIONS: tuple[str, ...] = ("auto", "date", "datetime")
+
+#: strptime codes that read a time of day (or a zone): a format with none of them is date-only.
+_TIME_CODES = re.compile(r"%[-]?[HIMSfgnpzZXcTR]")
+
+
+def has_time(fmt: str) -> bool:
+    """Whether a strptime format reads a time of day.
+
+    Examples
+    --------
+    >>> has_time("%d/%m/%Y %H:%M"), has_time("%d/%m/%Y"), has_time("%Y-%m-%d%%H")
+    (True, False, False)
+    """
+    return bool(_TIME_CODES.search(fmt.replace("%%", "")))
 
 
 @dataclass(frozen=True)
@@ -210,6 +233,7 @@ class Source:
     agency: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    time_precision: str = "auto"
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     delimiter: str | None = None
     encoding: str | None = None
@@ -224,6 +248,36 @@ class Source:
             return POLICE_UK_HEADERS[template_column]
         return template_column
 
+    @property
+    def date_only_formats(self) -> tuple[str, ...]:
+        """The mapping's date formats that read no time: a value they read was written as a
+        date only (``12/03/2022``), so its time is unknown."""
+        return tuple(f for f in self.date_formats if not has_time(f))
+
+    def find_columns(self, headers: list[str]) -> dict[str, int]:
+        """Position in ``headers`` of each template column the file holds (header matching
+        ignores case, spaces, underscores and a byte-order mark; a mapped column may also be
+        found under the template's own name).
+
+        Examples
+        --------
+        >>> src = Source("x", TEMPLATES["incidents"], columns={"occurred_at": "Incident Date"})
+        >>> src.find_columns(["Ref", "incident_date", "Reported At"])
+        {'reported_at': 2, 'occurred_at': 1}
+        """
+        by_norm: dict[str, int] = {}
+        for i, header in enumerate(headers):
+            by_norm.setdefault(normalise_header(header), i)
+        found: dict[str, int] = {}
+        for name in self.template.column_names:
+            header = self.export_column(name)
+            pos = by_norm.get(normalise_header(header))
+            if pos is None and header != name:
+                pos = by_norm.get(normalise_header(name))
+            if pos is not None:
+                found[name] = pos
+        return found
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -231,6 +285,7 @@ class Source:
             "agency": self.agency,
             "columns": self.columns,
             "date_formats": list(self.date_formats),
+            "time_precision": self.time_precision,
             "values": self.values,
             "path": self.path,
         }
@@ -294,6 +349,17 @@ def load_mapping(path: str | Path) -> Source:
             formats = [formats]
         if not all(isinstance(f, str) and "%" in f for f in formats):
             raise ConfigProblem(f"{path}: dates.formats must be strftime patterns such as %d/%m/%Y")
+    precision = dates.get("time_precision", "auto") if isinstance(dates, dict) else "auto"
+    if precision not in TIME_PRECISIONS:
+        raise ConfigProblem(
+            f"{path}: dates.time_precision must be one of {', '.join(TIME_PRECISIONS)} "
+            f"(found {precision!r})")
+    unknown_dates = sorted(set(dates) - {"formats", "time_precision"}) if isinstance(
+        dates, dict) else []
+    if unknown_dates:
+        raise ConfigProblem(
+            f"{path}: unknown key(s) under dates: {', '.join(map(str, unknown_dates))}; "
+            "allowed: formats, time_precision")
     values = data.get("values") or {}
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
         raise ConfigProblem(f"{path}: 'values' must map a column to {{export value: value}}")
@@ -304,6 +370,7 @@ def load_mapping(path: str | Path) -> Source:
         agency=data.get("agency"),
         columns={str(k): str(v) for k, v in columns.items()},
         date_formats=tuple(formats) if formats else DEFAULT_DATE_FORMATS,
+        time_precision=str(precision),
         values={
             str(col): {str(k): str(v) for k, v in mapping.items()} for col, mapping in values.items()
         },

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-__all__ = ["Address", "parse_address", "standard_postcode", "THOROUGHFARES"]
+__all__ = ["Address", "parse_address", "standard_postcode", "THOROUGHFARES", "GENERIC_WORDS",
+           "plain_place", "town_names", "names_a_place"]
 
 #: Thoroughfare and building words: abbreviation (as written) -> the word in full.
 THOROUGHFARES: dict[str, str] = {
@@ -33,6 +35,28 @@ _WORDS = frozenset(THOROUGHFARES.values()) | {
     "path", "circus", "yard", "wharf", "quay", "close", "rise", "row", "precinct", "centre",
     "flats", "lodge", "hall", "mount", "side", "brow", "dale", "garth", "ings", "chase",
 }
+#: Words that, on their own, name a kind of place and not one place: police.uk's snap-point
+#: categories ("Supermarket", "Parking Area", "Park/Open Space") and the like. A part of an
+#: address made only of these ("Near Petrol Station, Middlesbrough") is not a location.
+GENERIC_WORDS = frozenset({
+    "a", "and", "the", "of", "off", "near", "rear", "back", "side", "behind", "outside",
+    "opposite", "junction", "supermarket", "parking", "car", "area", "petrol", "station",
+    "nightclub", "hospital", "police", "shopping", "sports", "recreation", "park", "open",
+    "space", "bus", "coach", "stop", "further", "higher", "educational", "building", "theatre",
+    "concert", "hall", "conference", "exhibition", "centre", "center", "pedestrian", "subway",
+    "prison", "airport", "airfield", "theme", "adventure", "cinema", "hotel", "motel", "town",
+    "city", "train", "railway", "shop", "shops", "store", "school", "church", "pub", "public",
+    "house", "retail", "industrial", "estate", "playing", "field", "fields", "alley",
+    "alleyway", "footpath", "waste", "ground", "land", "garage", "takeaway", "flats", "block",
+})
+#: Text that says no place was given: these words are dropped, and a bracketed note such as
+#: "(no street given)" or "no street" marks the whole address as a town only.
+_NO_STREET = re.compile(r"\b(?:no|unknown|not given|nk)\s*(?:street|road|location|address)"
+                        r"|\b(?:street|location|address)\s*(?:unknown|not (?:known|given))\b")
+_PLACEHOLDER = re.compile(r"\b(?:unknown|not known|not given|n ?k|n ?a|tbc|various|none)\b")
+_PREFIX = re.compile(r"^(?:on or near|near|nr|o ?s|outside|opposite|behind|rear of|"
+                     r"back (?:lane|alley) (?:off|behind)|in|at)\b\s*")
+_DISTRICT = re.compile(r"^[a-z]{1,2}[0-9][a-z0-9]?$")
 _FLAT = re.compile(
     r"^(?:flat|apartment|apt|unit|room|maisonette|fl)\s*(?:no\s*)?([0-9]+[a-z]?|[a-z])\b\s*(.*)$")
 _NUMBERED = re.compile(r"^([0-9]+[a-z]?)(?:\s*-\s*[0-9]+[a-z]?)?\s+(.+)$")
@@ -184,3 +208,81 @@ def standard_postcode(postcode: object) -> str | None:
     if not match:
         return None
     return f"{match.group(1)} {match.group(2)}".upper()
+
+
+def plain_place(text: object) -> str:
+    """A town, area or address part in the spelling compared: lower case, letters and digits.
+
+    Examples
+    --------
+    >>> plain_place(" Stockton-on-Tees "), plain_place("St. Patrick's Road")
+    ('stockton on tees', 'st patricks road')
+    """
+    if not isinstance(text, str):
+        return ""
+    return re.sub(r"\s+", " ", _clean(text).replace("-", " ").replace("/", " ")).strip()
+
+
+def town_names(addresses: Iterable[object]) -> set[str]:
+    """The towns the addresses name after a street ("9 Brambles Street, Middlesbrough" names
+    Middlesbrough), in :func:`plain_place` spelling: what a town looks like in these exports.
+
+    Examples
+    --------
+    >>> sorted(town_names(["9 Brambles St, Middlesbrough", "Near Oak Avenue, Yarm",
+    ...                    "Flat 2, Oakdale", None]))
+    ['middlesbrough', 'yarm']
+    """
+    towns = set()
+    for address in addresses:
+        parsed = parse_address(address)
+        if parsed.town and (parsed.number or parsed.is_street):
+            towns.add(plain_place(parsed.town))
+    return towns
+
+
+def names_a_place(address: object, areas: Collection[str] = frozenset()) -> bool:
+    """Whether an address names a place smaller than a town, so that it can key a repeat
+    location: a house, a building, a street, a named park or shopping centre.
+
+    It does not when, after "On or near" / "Near", postcodes and words such as "unknown" are
+    set aside, nothing is left but town or area names (``areas``, in :func:`plain_place`
+    spelling; see :func:`town_names`) and words that name a kind of place
+    (:data:`GENERIC_WORDS`: "Supermarket", "Parking Area"), or when the text says itself that no
+    street was given.
+
+    Examples
+    --------
+    >>> towns = {"middlesbrough", "stockton on tees"}
+    >>> [names_a_place(a, towns) for a in ["Middlesbrough (no street given)", "MIDDLESBROUGH",
+    ...  "On or near ", "Near Parking Area, Middlesbrough", "Unknown, Stockton-on-Tees TS18",
+    ...  "Middlesbrough, TS1 2AB", None]]
+    [False, False, False, False, False, False, False]
+    >>> [names_a_place(a, towns) for a in ["Near Oakdale, Stockton-on-Tees", "94 Alma Street",
+    ...  "On or near Supermarket Approach", "Near Middlesbrough Police Hq, Middlesbrough",
+    ...  "Flat 1, 9 Brambles Street, Middlesbrough", "Back lane off Oxley Street",
+    ...  "On or near Church Lane"]]
+    [True, True, True, True, True, True, True]
+    """
+    if not isinstance(address, str):
+        return False
+    known = areas if isinstance(areas, (set, frozenset)) else set(areas)
+    lowered = address.lower()
+    if _NO_STREET.search(plain_place(lowered)):
+        return False
+    text = re.sub(r"\([^)]*\)", " ", lowered)
+    for raw in text.split(","):
+        part = _PREFIX.sub("", plain_place(raw))
+        part = _PLACEHOLDER.sub(" ", part)
+        part = re.sub(r"\s*\b[a-z]{1,2}[0-9][a-z0-9]?\s*[0-9][a-z]{2}$", "", part)  # postcode
+        part = re.sub(r"\s+", " ", part).strip()
+        if not part or _DISTRICT.match(part) or part in known:
+            continue
+        words = part.split()
+        if words and words[-1] and _DISTRICT.match(words[-1]) and " ".join(words[:-1]) in known:
+            continue  # "Middlesbrough TS1"
+        if all(w in GENERIC_WORDS for w in words) or (
+                len(words) == 1 and (words[0] in THOROUGHFARES or words[0] in _WORDS)):
+            continue  # "Supermarket", "Parking Area", "Road": a kind of place, not one place
+        return True
+    return False

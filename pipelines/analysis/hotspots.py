@@ -772,7 +772,8 @@ class HotDots:
     n_incidents : int
         All incidents given (the denominator of ``share``).
     n_without_location : int
-        Incidents with no ``location_key``.
+        Incidents with no ``location_key`` (the warehouse gives none to a report whose address
+        names only a town or a kind of place), left out of the ranking.
     """
 
     locations: pd.DataFrame

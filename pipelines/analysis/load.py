@@ -9,10 +9,11 @@ number of incidents, or the harm-weighted number, behind each row.
 
 Every value a user chooses goes into the SQL as a parameter, never into the string.
 
-Time precision: many systems store a date without a time as midnight, so an incident at
-exactly 00:00 with no end time is loaded with ``time_precision`` ``date`` (the day is known,
-the time is not): the hour-of-week view spreads it over the day instead of piling every such
-record into the midnight hour.
+Time precision is the warehouse's ``time_precision`` column, decided once when the warehouse
+is built (``pipelines/sql/30_int_incident.sql``): ``month`` (police.uk), ``date`` (the day is
+known, the time is not: written without a time, or at 00:00 in a system that stores dates as
+midnight) or ``datetime``. The hour-of-week view spreads a ``date`` incident over its day
+instead of piling every such record into the midnight hour.
 
 Harm weights (``harm``):
 
@@ -97,12 +98,6 @@ LEFT JOIN (
 ) _rc ON _rc.case_id = i.agency || ':' || i.case_ref
 """
 _BAND = "lower(trim(coalesce(_ri.band, _cc.risk_band, _rc.band)))"
-
-#: Many systems store a date without a time as midnight: a time of exactly 00:00 with no end
-#: is read as "the day is known, the time is not" (precision ``date``: spread over the day).
-_PRECISION = ("CASE WHEN i.time_precision = 'datetime' AND i.occurred_to IS NULL AND "
-              "i.occurred_at = date_trunc('day', i.occurred_at) THEN 'date' "
-              "ELSE i.time_precision END")
 
 
 @dataclass(frozen=True)
@@ -218,7 +213,7 @@ def load_incidents(
             f"unknown incident column(s) {', '.join(unknown)}; "
             f"known: {', '.join(INCIDENT_COLUMNS)}")
     need_band = "risk_band" in chosen
-    expr = {"risk_band": _BAND, "time_precision": _PRECISION}
+    expr = {"risk_band": _BAND}
     select = ", ".join(f"{expr[c]} AS {c}" if c in expr else f"i.{c}" for c in chosen)
     where, params = filter_sql(f)
     frame = con.execute(
@@ -464,20 +459,24 @@ def load_times(
     ``time_precision``, ``count``, ``weight``.
 
     Exact times are counted by the hour they fall in (``occurred_at`` is the start of the
-    hour), windows by their exact start and end, and month-only rows (police.uk) together, so
+    hour), date-only incidents by their days, windows by their exact start and end, and
+    month-only rows (police.uk) together, so
     :func:`~pipelines.analysis.peaktimes.hour_of_week` and
     :func:`~pipelines.analysis.peaktimes.compare_special_days` with ``weight="weight"`` give
     the matrices and comparisons the incidents give. Their incident counts (``n_used``,
     ``n_month_only``...) count rows: read them from :func:`time_classes` instead.
     """
-    exact = (f"({_PRECISION}) = 'datetime' AND i.occurred_at IS NOT NULL AND "
+    exact = ("i.time_precision = 'datetime' AND i.occurred_at IS NOT NULL AND "
              "(i.occurred_to IS NULL OR i.occurred_to = i.occurred_at)")
     month_only = "i.time_precision = 'month'"
+    day = "i.time_precision = 'date'"
     keys = {
         "occurred_at": f"CASE WHEN {month_only} THEN NULL WHEN {exact} "
-                       "THEN date_trunc('hour', i.occurred_at) ELSE i.occurred_at END",
-        "occurred_to": f"CASE WHEN {month_only} OR {exact} THEN NULL ELSE i.occurred_to END",
-        "time_precision": _PRECISION,
+                       f"THEN date_trunc('hour', i.occurred_at) WHEN {day} "
+                       "THEN date_trunc('day', i.occurred_at) ELSE i.occurred_at END",
+        "occurred_to": f"CASE WHEN {month_only} OR {exact} THEN NULL WHEN {day} "
+                       "THEN date_trunc('day', i.occurred_to) ELSE i.occurred_to END",
+        "time_precision": "i.time_precision",
     }
     frame = _grouped(con, f, keys, harm, **_hw(category_weights, risk_band_weights))
     for column in ("occurred_at", "occurred_to"):
@@ -506,7 +505,10 @@ def time_classes(frame: pd.DataFrame, cap_hours: float = 7 * 24.0) -> dict[str, 
     month_only = (precision == "month").to_numpy()
     start = pd.to_datetime(frame["occurred_at"], errors="coerce")
     end = pd.to_datetime(frame["occurred_to"], errors="coerce")
-    end = end.where(end.notna() | (precision != "date"), start + pd.Timedelta(days=1))
+    is_date = precision == "date"
+    day_end = end.where(end.notna(), start).dt.normalize() + pd.Timedelta(days=1)
+    start = start.where(~is_date, start.dt.normalize())
+    end = end.where(~is_date, day_end)
     end = end.where(end.notna(), start)
     no_time = ~month_only & start.isna().to_numpy()
     length = ((end - start) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
@@ -645,19 +647,20 @@ def source_coverage(con: duckdb.DuckDBPyConnection, f: IncidentFilter = Incident
         f"FROM mart_incident i WHERE {where} GROUP BY 1 ORDER BY 1", params).df()
 
 
-def police_uk_asb(directory: Path) -> pd.DataFrame:
+def police_uk_asb(directory: Path, *, every_crime_type: bool = False) -> pd.DataFrame:
     """The ASB rows of every police.uk street CSV in ``directory``, shaped like the analysis
     input (``mart_incident``), read straight from the files without a warehouse.
 
     For benchmarks and tests that evaluate methods on another force's downloaded files.
-    ``area_name`` is the council area read from the LSOA name.
+    ``area_name`` is the council area read from the LSOA name. With ``every_crime_type``, the
+    other crime types' rows are kept too, with ``crime_type`` and ``is_asb`` columns.
     """
     frames = []
     for path in sorted(Path(directory).glob("*.csv")):
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         raw["_row"] = np.arange(2, len(raw) + 2)
         raw["_file"] = path.name
-        frames.append(raw[raw["Crime type"] == "Anti-social behaviour"])
+        frames.append(raw if every_crime_type else raw[raw["Crime type"] == "Anti-social behaviour"])
     if not frames:
         raise AnalysisProblem(f"{directory}: no police.uk CSV files here")
     raw = pd.concat(frames, ignore_index=True)
@@ -683,5 +686,7 @@ def police_uk_asb(directory: Path) -> pd.DataFrame:
             "source": "police-uk",
             "weight": 1.0,
             "area_name": raw["LSOA name"].str.rsplit(" ", n=1).str[0],
+            **({"crime_type": raw["Crime type"],
+                "is_asb": raw["Crime type"] == "Anti-social behaviour"} if every_crime_type else {}),
         }
     )

@@ -85,9 +85,13 @@ def _windows(incidents: pd.DataFrame, weight: str | None) -> _Windows:
     w = weights_of(incidents, weight)
     month_only = precision == "month"
     no_time = ~month_only & np.isnat(start)
+    # A date-only incident covers whole days: from the start of its first day to the end of
+    # its last (its own day when it has no end).
     is_date = precision == "date"
     one_day = np.timedelta64(1, "D")
-    end = np.where(np.isnat(end) & is_date, start + one_day, end)
+    last_day = np.where(np.isnat(end), start, end).astype("datetime64[D]")
+    end = np.where(is_date, (last_day + one_day).astype("datetime64[ns]"), end)
+    start = np.where(is_date, start.astype("datetime64[D]").astype("datetime64[ns]"), start)
     end = np.where(np.isnat(end), start, end)
     bad = ~month_only & ~no_time & (end < start)
     use = ~month_only & ~no_time & ~bad
@@ -183,7 +187,9 @@ def hour_of_week(
       proportion to the overlap (a 19:00-21:00 window gives 0.5 to 19:00 and 0.5 to 20:00).
     - A window longer than ``cap_hours`` (default 7 days) says nothing about the time of day:
       it is spread evenly, 1/168 to every hour of the week.
-    - ``time_precision == "date"`` rows with no ``occurred_to`` are treated as the whole day.
+    - ``time_precision == "date"`` rows (the day is known, the time is not) cover whole
+      days: the day of ``occurred_at`` to the end of the day of ``occurred_to`` (or of
+      ``occurred_at`` when there is no end), shared over those hours like any window.
     - ``time_precision == "month"`` rows (police.uk) are left out and counted in
       ``n_month_only``.
 

@@ -1,9 +1,18 @@
 -- purpose: every incident held, from every source, in one shape (before geography).
 -- inputs:  stg_police_uk (latest file per force-month), stg_incidents (latest version of
---          each agency + source_ref)
+--          each agency + source_ref), int_incident_time (was the date written without a
+--          time?), raw_file (the mapping's dates.time_precision)
 -- output:  int_incident
 -- grain:   one row per incident report held. Identical police.uk rows are separate
 --          incidents and are all kept.
+--
+-- time_precision is decided here, once: police.uk rows are 'month'. A template row is 'date'
+-- (the day is known, the time is not) when its date was written without a time
+-- ('12/03/2022'), or when its mapping declares dates.time_precision: date, or (the default,
+-- dates.time_precision: auto) when it is at exactly 00:00 with no end time, since many
+-- systems store a date without a time as midnight; dates.time_precision: datetime says a
+-- 00:00 time is real. Every other template row is 'datetime'. The date judged is occurred_at,
+-- or reported_at when occurred_at is blank (the same value month is taken from).
 CREATE OR REPLACE TABLE int_incident AS
 WITH latest_force_month AS (
     SELECT falls_within, month, max(file_id) AS file_id
@@ -16,10 +25,14 @@ police AS (
     JOIN latest_force_month USING (falls_within, month, file_id)
 ),
 reports AS (
-    SELECT *
-    FROM stg_incidents
+    SELECT s.*,
+           coalesce(t.date_only, FALSE)                          AS date_only,
+           coalesce(f.mapping ->> 'time_precision', 'auto')     AS declared_precision
+    FROM stg_incidents s
+    LEFT JOIN int_incident_time t USING (file_id, row_number)
+    LEFT JOIN raw_file f USING (file_id)
     QUALIFY row_number() OVER (
-        PARTITION BY agency, source_ref ORDER BY file_id DESC, row_number DESC) = 1
+        PARTITION BY s.agency, s.source_ref ORDER BY s.file_id DESC, s.row_number DESC) = 1
 )
 SELECT
     'police-uk:' || file_id || ':' || row_number        AS incident_id,
@@ -69,7 +82,14 @@ SELECT
     occurred_at,
     occurred_to,
     CAST(date_trunc('month', coalesce(occurred_at, reported_at)) AS DATE) AS month,
-    'datetime'                                           AS time_precision,
+    CASE
+        WHEN date_only OR declared_precision = 'date' THEN 'date'
+        WHEN declared_precision = 'datetime' THEN 'datetime'
+        WHEN occurred_to IS NULL
+             AND coalesce(occurred_at, reported_at)
+                 = date_trunc('day', coalesce(occurred_at, reported_at)) THEN 'date'
+        ELSE 'datetime'
+    END                                                  AS time_precision,
     longitude,
     latitude,
     easting,

@@ -1,9 +1,18 @@
 -- purpose: the canonical incident: every source, with coordinates in both systems, LSOA,
 --          ward and CSP area, and a key for repeat locations.
 -- inputs:  int_incident, int_incident_geo (computed by pipelines/warehouse.py with pyproj
---          and shapely), core_area_lsoa, core_area_ward
+--          and shapely), int_address (does the address name a place?), core_area_lsoa,
+--          core_area_ward
 -- output:  core_incident
 -- grain:   one row per incident report held (see int_incident).
+--
+-- location_key (a repeat location): the UPRN when given; else the police.uk snap point (a
+-- fixed anonymous map point, even when its name is blank: "On or near "); else the address
+-- (and postcode) when it names a place smaller than a town; else, for a report with no
+-- address, its point rounded to 10 m. A report whose address names only a town, or only a
+-- kind of place ("Middlesbrough (no street given)", "Near Supermarket, Redcar") has no key:
+-- its coordinates are often the town's centre, and keyed together such reports would rank
+-- a whole town as one "hot dot".
 CREATE OR REPLACE TABLE core_incident AS
 SELECT
     i.incident_id,
@@ -41,6 +50,7 @@ SELECT
         WHEN i.uprn IS NOT NULL THEN 'uprn:' || i.uprn
         WHEN i.template = 'police-uk' AND g.longitude IS NOT NULL
             THEN 'point:' || printf('%.6f,%.6f', g.longitude, g.latitude)
+        WHEN i.address IS NOT NULL AND NOT coalesce(ad.names_a_place, TRUE) THEN NULL
         WHEN i.address IS NOT NULL
             THEN 'address:' || lower(regexp_replace(trim(i.address), '[^A-Za-z0-9]+', ' ', 'g'))
                  || coalesce(' ' || lower(replace(i.postcode, ' ', '')), '')
@@ -58,6 +68,7 @@ SELECT
     f.loaded_at
 FROM int_incident i
 LEFT JOIN int_incident_geo g USING (incident_id)
+LEFT JOIN int_address ad ON ad.address = i.address
 LEFT JOIN core_area_lsoa a
     ON a.lsoa_code = CASE WHEN i.template = 'police-uk' THEN i.given_lsoa_code ELSE g.lsoa_code END
 LEFT JOIN raw_file f ON f.file_id = i.file_id;

@@ -177,6 +177,61 @@ def test_uk_day_first_dates_bom_and_bng_coordinates(empty_db, tmp_path):
     assert row[4].startswith("E0101") and row[5] == "Middlesbrough" and row[6] is True
 
 
+def _precisions(db: Path) -> dict[str, str]:
+    con = connect(db, read_only=True)
+    try:
+        return dict(con.execute(
+            "SELECT source_ref, time_precision FROM mart_incident ORDER BY 1").fetchall())
+    finally:
+        con.close()
+
+
+def test_time_precision_is_decided_from_the_text_as_written(empty_db, tmp_path):
+    db = empty_db()
+    path = write(tmp_path / "housing.csv", (
+        "source_ref,agency,reported_at,occurred_at,occurred_to\n"
+        "D1,Tees Valley Homes,14/03/2022 09:12,12/03/2022,\n"          # a date: no time
+        "D2,Tees Valley Homes,2022-03-14,,\n"                            # reported date only
+        "D3,Tees Valley Homes,14/03/2022 09:12,12/03/2022,13/03/2022\n"  # days, times unknown
+        "T1,Tees Valley Homes,14/03/2022 09:12,12/03/2022 22:30,\n"     # a time
+        "T2,Tees Valley Homes,14/03/2022 09:12,12/03/2022 00:00,12/03/2022 06:00\n"  # window
+        "M1,Tees Valley Homes,14/03/2022 09:12,12/03/2022 00:00,\n"     # midnight, no end
+        "M2,Tees Valley Homes,2022-03-14T00:00:00,,\n"
+    ))
+    assert run(db, "incidents", [path])["rows_loaded"] == 7
+    # midnight with no end: many systems store a date as midnight, so by default a date
+    assert _precisions(db) == {"D1": "date", "D2": "date", "D3": "date", "T1": "datetime",
+                               "T2": "datetime", "M1": "date", "M2": "date"}
+
+
+@pytest.mark.parametrize(("declared", "expected"), [
+    ("datetime", {"D1": "date", "M1": "datetime", "T1": "datetime"}),
+    ("date", {"D1": "date", "M1": "date", "T1": "date"}),
+    ("auto", {"D1": "date", "M1": "date", "T1": "datetime"}),
+])
+def test_a_mapping_can_declare_what_its_times_mean(empty_db, tmp_path, declared, expected):
+    db = empty_db()
+    mapping = write(tmp_path / "system.yaml", f"""
+name: some-system
+template: incidents
+agency: Some Council
+columns: {{source_ref: Ref, reported_at: Logged, occurred_at: When}}
+dates:
+  formats: ["%d/%m/%Y %H:%M", "%d/%m/%Y"]
+  time_precision: {declared}
+""")
+    export = write(tmp_path / "export.csv", "Ref,Logged,When\nD1,14/03/2022 09:00,12/03/2022\n"
+                   "M1,14/03/2022 09:00,12/03/2022 00:00\nT1,14/03/2022 09:00,12/03/2022 22:30\n")
+    assert run(db, "incidents", [export], mapping)["rows_loaded"] == 3
+    assert _precisions(db) == expected
+
+
+def test_a_bad_time_precision_in_a_mapping_is_refused(tmp_path):
+    mapping = write(tmp_path / "bad.yaml", "template: incidents\ndates: {time_precision: hour}\n")
+    with pytest.raises(ConfigProblem, match="dates.time_precision must be one of auto, date"):
+        resolve_source("incidents", mapping)
+
+
 @pytest.mark.parametrize(
     ("encoding", "delimiter"), [("cp1252", ";"), ("utf-8", "\t"), ("utf-8-sig", ",")]
 )

@@ -153,18 +153,88 @@ def test_times_counted_give_the_same_hour_of_week_and_special_days(con, harm):
     pd.testing.assert_frame_equal(a.by_name, b.by_name, rtol=1e-9)
 
 
-def test_a_time_of_midnight_with_no_end_is_a_date(con):
+def test_date_only_records_are_dates_in_the_warehouse_and_spread_over_the_day(con):
     raw = L.load_incidents(con, columns=["source_name", "occurred_at", "occurred_to",
                                          "time_precision"])
     mart = con.execute("SELECT time_precision FROM mart_incident WHERE is_asb "
                        "ORDER BY month, incident_id").df()["time_precision"]
-    midnight = (raw["occurred_at"] == raw["occurred_at"].dt.normalize()) & raw["occurred_to"].isna()
-    changed = raw["time_precision"] != mart.to_numpy()
-    assert changed.sum() > 1000  # housing and council records hold dates only
-    assert (raw.loc[changed, "time_precision"] == "date").all()
-    assert (midnight[changed]).all()
+    # the loader trusts the column the build decided; it guesses nothing
+    assert (raw["time_precision"].to_numpy() == mart.to_numpy()).all()
+    dated = raw["time_precision"] == "date"
+    assert dated.sum() > 1000  # housing and council records hold dates only
     assert (raw.loc[raw["source_name"] == "teesvalley-housing-reports", "time_precision"]
             == "date").all()
+    assert (raw.loc[raw["source_name"] == "cleveland-police-incidents", "time_precision"]
+            == "datetime").mean() > 0.99
+    starts = raw.loc[dated, "occurred_at"].dropna()
+    assert (starts == starts.dt.normalize()).all()
     # no midnight pile-up: the first hour holds about a day's share of the dated records
     how = peaktimes.hour_of_week(raw)
     assert how.matrix[0].sum() < 3 * how.matrix.to_numpy().sum() / 24
+    counted = L.load_times(con)
+    days = counted.loc[counted["time_precision"] == "date", "occurred_at"].dropna()
+    assert len(days) and (days == days.dt.normalize()).all()
+
+def test_hot_dots_do_not_rank_a_town_or_a_kind_of_place(empty_db, tmp_path):
+    from pipelines.ingest import ingest_files
+    from pipelines.sources import resolve_source
+    from pipelines.warehouse import build, connect
+
+    db = empty_db()
+    police = tmp_path / "2022-03-cleveland-street.csv"
+    police.write_text(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+        + ",2022-03,Cleveland Police,Cleveland Police,-1.235446,54.711190,On or near ,"
+          "E01011954,Hartlepool 001A,Anti-social behaviour,,\n" * 2
+        + ",2022-03,Cleveland Police,Cleveland Police,,,No Location,,,Anti-social behaviour,,\n",
+        encoding="utf-8")
+    rows = [("Middlesbrough (no street given)", 449571, 520156)] * 3 + [
+        ("Near Linthorpe Road, Middlesbrough", 449100, 518900),
+        ("Near Linthorpe Road, Middlesbrough", 449120, 518950),
+        ("Near Supermarket, Middlesbrough", 449800, 519500),
+        ("Near Supermarket, Middlesbrough", 450900, 517500),
+        ("12 Acklam Road, Middlesbrough", 448000, 517000)]
+    export = tmp_path / "cleveland.csv"
+    export.write_text(
+        "Incident Number,Date Reported,Date From,Date To,ASB Category,Incident Type,X,Y,"
+        "Location,Beat,Hate Flag,Result\n" + "".join(
+            f"CLE-22-{i:06d},0{i + 1}/03/2022 22:00,0{i + 1}/03/2022 21:40,,ASBN,Rowdy,"
+            f"{x},{y},\"{text}\",M1,N,Advice\n" for i, (text, x, y) in enumerate(rows)),
+        encoding="utf-8")
+    con = connect(db)
+    try:
+        ingest_files(con, resolve_source("police-uk"), [police])
+        ingest_files(con, resolve_source("cleveland-police-incidents"), [export])
+        build(con)
+        keys = dict(con.execute(
+            "SELECT source_ref, location_key FROM mart_incident WHERE source_ref IS NOT NULL"
+        ).fetchall())
+        located = con.execute("SELECT count(*) FROM mart_incident WHERE location_key IS NULL "
+                              "AND easting IS NOT NULL").fetchall()[0][0]
+        dots = L.hot_dot_counts(con, top=10, with_text=True)
+    finally:
+        con.close()
+    # town only or a kind of place: no key (still on the map by their coordinates)
+    assert [keys[f"CLE-22-{i:06d}"] for i in (0, 1, 2, 5, 6)] == [None] * 5
+    assert located == 5
+    assert keys["CLE-22-000003"] == keys["CLE-22-000004"]  # the same street, twice
+    assert keys["CLE-22-000007"].startswith("address:12 acklam road")
+    # the police.uk snap point is one place even though it has no name
+    assert dots["count"].tolist() == [2, 2, 1]  # ties in key order: address before point
+    assert dots["location_key"].str.startswith("point:").tolist() == [False, True, False]
+    assert dots["location_text"].tolist()[:2] == ["Near Linthorpe Road, Middlesbrough",
+                                                  "On or near"]
+    assert not dots["location_text"].str.contains("no street given|Supermarket").any()
+    assert dots.attrs == {"n_incidents": 11, "n_without_location": 6}
+
+
+def test_sample_hot_dots_rank_no_town(con):
+    town_only = "location_text LIKE '%(no street given)%'"
+    held, keyed = con.execute(
+        f"SELECT count(*), count(location_key) FROM mart_incident WHERE {town_only}"
+    ).fetchall()[0]
+    assert held > 0 and keyed == 0
+    dots = L.hot_dot_counts(con, top=50, with_text=True)
+    assert not dots["location_text"].str.contains("no street given").any()
+    assert dots.attrs["n_without_location"] >= held

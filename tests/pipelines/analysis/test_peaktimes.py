@@ -77,6 +77,30 @@ def test_long_windows_spread_over_the_week_and_exclusions_are_counted():
     assert m.values.sum() == pytest.approx(3.0)
 
 
+def test_date_only_incidents_are_spread_over_their_whole_days():
+    # Friday 5 January 2024, time unknown; Friday to Saturday, times unknown (both days in
+    # full); a same-day date "window" (not a pile at midnight); a placeholder time on a date
+    df = pd.concat([
+        _frame(["2024-01-05"], None, precision="date"),
+        _frame(["2024-01-05"], ["2024-01-06"], precision="date"),
+        _frame(["2024-01-05"], ["2024-01-05"], precision="date"),
+        _frame(["2024-01-05 12:00"], None, precision="date"),
+    ], ignore_index=True)
+    res = hour_of_week(df)
+    m = res.matrix
+    assert (res.n_used, res.n_exact) == (4, 0)
+    assert m.loc["Friday"].tolist() == pytest.approx([3 / 24 + 1 / 48] * 24)
+    assert m.loc["Saturday"].tolist() == pytest.approx([1 / 48] * 24)
+    assert m.values.sum() == pytest.approx(4.0)
+    per_day, left_out = daily_counts(df)
+    assert left_out == 0
+    assert per_day.to_dict() == pytest.approx({pd.Timestamp("2024-01-05"): 3.5,
+                                               pd.Timestamp("2024-01-06"): 0.5})
+    # the same instants recorded as exact times pile into one hour
+    exact = hour_of_week(_frame(["2024-01-05"] * 3))
+    assert exact.matrix.loc["Friday", 0] == pytest.approx(3.0)
+
+
 def test_aoristic_matches_a_minute_by_minute_count():
     rng = np.random.default_rng(2)
     base = pd.Timestamp("2024-03-04")
