@@ -174,8 +174,11 @@ def resolve_locations(incidents: pd.DataFrame, *, metres: float = 100.0) -> Loca
         _join_premises(uf, rows, members, metres)
 
     assigned, locations = _summarise(rows, keys, uf)
-    incidents_out = pd.concat([assigned, map_points[0]], ignore_index=True)
-    locations_out = pd.concat([locations, map_points[1]], ignore_index=True)
+    # (an empty side is left out: pandas no longer lets it decide the columns' types)
+    incidents_out = pd.concat([f for f in (assigned, map_points[0]) if len(f)] or [assigned],
+                              ignore_index=True)
+    locations_out = pd.concat([f for f in (locations, map_points[1]) if len(f)] or [locations],
+                              ignore_index=True)
     return LocationResolution(
         locations=locations_out.sort_values("location_id").reset_index(drop=True),
         incidents=incidents_out.sort_values("incident_id").reset_index(drop=True),
