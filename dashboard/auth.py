@@ -155,12 +155,14 @@ def audit_view(viewer: Viewer, page: str, subject_id: str | None = None,
                action: str = "view") -> None:
     """Audit a view once per page, subject and session (reruns of the same view are not
     written again; coming back to it from another page is)."""
-    # What has been audited on this visit to ``page``: the page itself and each person shown.
-    # Leaving for another page starts a new visit.
+    # What has been audited on this visit to the page: the page itself and each person shown.
+    # Leaving for another page starts a new visit (the app notes the page open on every run;
+    # without the app, as in a bare script run, the page named here stands for it).
+    where = st.session_state.get("asb_current_page") or page
     visit = st.session_state.get("asb_audited_visit")
-    if visit is None or visit["page"] != page:
-        visit = {"page": page, "keys": set()}
-    key = (subject_id, action)
+    if visit is None or visit["page"] != where:
+        visit = {"page": where, "keys": set()}
+    key = (page, subject_id, action)
     if key in visit["keys"]:
         st.session_state["asb_audited_visit"] = visit
         return

@@ -11,7 +11,7 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import victims_data as vd  # noqa: E402
-from dashboard.auth import audit_view  # noqa: E402
+from dashboard.auth import audit_view, page_spec  # noqa: E402
 from dashboard.components import about  # noqa: E402
 from dashboard.vol_widgets import (  # noqa: E402
     as_of_input,
@@ -73,7 +73,7 @@ with why:
              "is or is not met on this date.")
     pid = pick_person("cr_explain", side="victim")
     if pid is not None:
-        audit_view(viewer, TITLE, pid)
+        audit_view(viewer, page_spec(__file__).title, pid)  # as the page's own audit row
         status = review.people.set_index("person_id")["status"].get(pid, "no report in window")
         st.markdown(f"**Status on {as_of:%d/%m/%Y}: {str(status).replace('_', ' ')}**")
         st.markdown("\n".join(f"- {r}" for r in review.reasons_for(pid)))

@@ -300,3 +300,21 @@ def test_network_shows_the_people_and_places_one_step_out(app, dash_db):
     me = nodes.set_index("node_id").loc[f"person:{pid}"]
     assert me["roles"] == "victim and perpetrator" and me["hops"] == 0
     assert any("both victim and perpetrator" in w.value for w in app.warning)
+
+
+
+@pytest.mark.parametrize("page", sorted(s.file for s in PAGES if s.person_level))
+def test_reruns_of_a_person_level_page_are_audited_once(app, dash_db, page):
+    # Opening the page (with whoever it shows first) writes its audit rows, under the page's
+    # title in the menu; reruns of the same visit, as when any widget changes, write none.
+    open_page(app, page)
+    title = next(s.title for s in PAGES if s.file == page)
+    everything = "SELECT count(*) FROM app_audit"
+    assert dash_count(dash_db, everything + " WHERE page = ?", [title]) >= 1
+    titles = [s.title for s in PAGES]
+    assert dash_count(dash_db, everything + " WHERE NOT list_contains(?, page)", [titles]) == 0
+    opened = dash_count(dash_db, everything)
+    for _ in range(2):
+        app.run()
+        assert not app.exception
+    assert dash_count(dash_db, everything) == opened
