@@ -12,7 +12,9 @@
 -- dates.time_precision: auto) when it is at exactly 00:00 with no end time, since many
 -- systems store a date without a time as midnight; dates.time_precision: datetime says a
 -- 00:00 time is real. Every other template row is 'datetime'. The date judged is occurred_at,
--- or reported_at when occurred_at is blank (the same value month is taken from).
+-- or reported_at when occurred_at is blank (the same value month is taken from). The declared
+-- setting is the source's latest file's, for all its rows: ingest keeps a row it already holds
+-- unchanged from the file it first came from, and a changed mapping must still apply to it.
 CREATE OR REPLACE TABLE int_incident AS
 WITH latest_force_month AS (
     SELECT falls_within, month, max(file_id) AS file_id
@@ -24,13 +26,22 @@ police AS (
     FROM stg_police_uk s
     JOIN latest_force_month USING (falls_within, month, file_id)
 ),
+declared AS (
+    -- the setting of the source's latest file (loaded, or skipped as identical to one held):
+    -- one answer per source, whichever file a row was first loaded from
+    SELECT source_name,
+           arg_max(coalesce(mapping ->> 'time_precision', 'auto'), file_id) AS declared_precision
+    FROM raw_file
+    WHERE template = 'incidents'
+    GROUP BY source_name
+),
 reports AS (
     SELECT s.*,
            coalesce(t.date_only, FALSE)                          AS date_only,
-           coalesce(f.mapping ->> 'time_precision', 'auto')     AS declared_precision
+           coalesce(d.declared_precision, 'auto')                AS declared_precision
     FROM stg_incidents s
     LEFT JOIN int_incident_time t USING (file_id, row_number)
-    LEFT JOIN raw_file f USING (file_id)
+    LEFT JOIN declared d USING (source_name)
     QUALIFY row_number() OVER (
         PARTITION BY s.agency, s.source_ref ORDER BY s.file_id DESC, s.row_number DESC) = 1
 )

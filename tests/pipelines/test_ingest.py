@@ -226,6 +226,35 @@ dates:
     assert _precisions(db) == expected
 
 
+def test_a_changed_time_precision_applies_to_rows_already_held(empty_db, tmp_path):
+    # M1 arrives first under auto (midnight = date); the next export repeats M1 unchanged (kept
+    # from the first file) and adds M2, now under datetime: one source, one answer for both
+    db = empty_db()
+
+    def mapping(declared: str) -> Path:
+        return write(tmp_path / f"system-{declared}.yaml", f"""
+name: some-system
+template: incidents
+agency: Some Council
+columns: {{source_ref: Ref, reported_at: Logged, occurred_at: When}}
+dates:
+  formats: ["%d/%m/%Y %H:%M", "%d/%m/%Y"]
+  time_precision: {declared}
+""")
+
+    first = write(tmp_path / "first.csv", "Ref,Logged,When\nM1,14/03/2022 09:00,12/03/2022 00:00\n")
+    assert run(db, "incidents", [first], mapping("auto"))["rows_loaded"] == 1
+    assert _precisions(db) == {"M1": "date"}
+    second = write(tmp_path / "second.csv", "Ref,Logged,When\nM1,14/03/2022 09:00,12/03/2022 00:00\n"
+                   "M2,15/03/2022 09:00,13/03/2022 00:00\n")
+    report = run(db, "incidents", [second], mapping("datetime"))
+    assert report["rows_loaded"] == 1 and report["rows_duplicate"] == 1
+    assert _precisions(db) == {"M1": "datetime", "M2": "datetime"}
+    # loading the same file again with the setting changed back applies it too
+    run(db, "incidents", [second], mapping("auto"))
+    assert _precisions(db) == {"M1": "date", "M2": "date"}
+
+
 def test_a_bad_time_precision_in_a_mapping_is_refused(tmp_path):
     mapping = write(tmp_path / "bad.yaml", "template: incidents\ndates: {time_precision: hour}\n")
     with pytest.raises(ConfigProblem, match="dates.time_precision must be one of auto, date"):
