@@ -170,6 +170,9 @@ def _reason(column: str, kind: str, source: Source, allowed: dict[str, list[str]
         if tuple(source.date_formats) == DEFAULT_DATE_FORMATS:
             return f"{column} is not a date (expected DD/MM/YYYY or YYYY-MM-DD, optional HH:MM)"
         return f"{column} is not a date in the mapping's format ({', '.join(source.date_formats)})"
+    if kind == "year_before_1900":
+        return (f"{column} has a year before 1900: write the year in full (12/03/2022, not "
+                "12/03/22)")
     if kind == "not_a_month":
         return f"{column} is not a month (expected YYYY-MM)"
     if kind == "not_a_number":
@@ -263,6 +266,8 @@ def _build_select(
             if kind == "date":
                 typed = f"CAST({typed} AS DATE)"
             checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_a_date", raw))
+            # "12/03/22" matches %Y as the year 22: never a date an export means
+            checks.append(_Check(f"{name} < DATE '1900-01-01'", name, "year_before_1900", raw))
         elif kind == "month":
             typed = (
                 f"CASE WHEN regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}') "

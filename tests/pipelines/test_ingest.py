@@ -319,13 +319,14 @@ def test_row_rejections_have_reasons_and_conservation_holds(empty_db, tmp_path):
         "A7,Hartlepool Borough Council,01/01/2022,,nuisance,,449000",  # ragged row
         "A1,Hartlepool Borough Council,01/01/2022,,nuisance,,449000,535000",  # same row again
         "A1,Hartlepool Borough Council,02/01/2022,,nuisance,,449000,535000",  # same key, changed
+        "A8,Hartlepool Borough Council,01/01/22,,nuisance,,,",  # two-digit year: the year 22
     ]) + "\n"
     path = write(tmp_path / "bad.csv", text)
     result = run(db, "incidents", [path])
-    assert result["rows_read"] == 9
+    assert result["rows_read"] == 10
     assert result["rows_loaded"] == 1
     assert result["rows_duplicate"] == 1
-    assert result["rows_rejected"] == 7
+    assert result["rows_rejected"] == 8
     reasons = result["rejects_by_reason"]
     assert reasons[
         "reported_at is not a date (expected DD/MM/YYYY or YYYY-MM-DD, optional HH:MM)"] == 1
@@ -333,6 +334,8 @@ def test_row_rejections_have_reasons_and_conservation_holds(empty_db, tmp_path):
     assert reasons["reported_at is blank (it is required)"] == 1
     assert reasons["reported_at is in the future"] == 1
     assert reasons["easting is outside Great Britain"] == 1
+    assert reasons["reported_at has a year before 1900: write the year in full (12/03/2022, "
+                   "not 12/03/22)"] == 1
     assert reasons["source_ref is repeated in this file with different values"] == 1
     assert sum(v for k, v in reasons.items() if k.startswith("row has 7 fields")) == 1
     con = connect(db, read_only=True)
