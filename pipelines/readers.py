@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,22 +237,78 @@ def _read_csv(
     return ReadResult(table, row_numbers, names, bad_rows, enc or "utf-8", delim)
 
 
+#: Parts of an Excel number format that say nothing about time: quoted text, escaped
+#: characters, and bracketed colours or locales ("[Red]", "[$-809]"; not "[h]").
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[(?![hms]+\])[^\]]*\]', re.IGNORECASE)
+
+
+def _shows_time(number_format: str | None) -> bool:
+    """Whether an Excel number format shows a time ("dd/mm/yyyy hh:mm", "h:mm AM/PM")."""
+    plain = _FORMAT_LITERALS.sub("", number_format or "").lower()
+    return any(code in plain for code in ("h", "s", "am/pm", "a/p"))
+
+
+def _excel_text(value: object, number_format: str | None) -> str:
+    """A cell's value as text. A date cell whose format shows no time ("12/03/2022") is written
+    as a date ("2022-03-12"), so that, like a CSV's date, it is known to have no time; other
+    dates and times as ISO text ("2022-03-12 00:00:00"); whole numbers without ".0".
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> day = dt.datetime(2022, 3, 12)
+    >>> _excel_text(day, "dd/mm/yyyy"), _excel_text(day, "dd/mm/yyyy hh:mm")
+    ('2022-03-12', '2022-03-12 00:00:00')
+    >>> _excel_text(12.0, "General"), _excel_text(None, "General"), _excel_text(True, "General")
+    ('12', '', 'True')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0) and not _shows_time(number_format):
+            return value.date().isoformat()
+        return str(value)
+    return str(value)
+
+
 def _read_excel(path: Path, display: str, sheet: str | None) -> ReadResult:
-    import pandas as pd
+    import openpyxl
 
     try:
-        frame = pd.read_excel(
-            path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl"
-        )
-    except ValueError as exc:
-        raise FileProblem(display, f"could not read the worksheet ({exc})") from None
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raise FileProblem(display, f"not a readable Excel workbook ({type(exc).__name__})") from None
-    names = _dedupe_headers([str(c) for c in frame.columns])
-    frame.columns = names
-    frame = frame.astype(str)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    rows = pa.array(range(2, table.num_rows + 2), type=pa.int64())
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise FileProblem(display, f"could not read the worksheet (Worksheet named "
+                                       f"'{sheet}' not found)")
+        worksheet = book[sheet] if sheet else book.worksheets[0]
+        worksheet.reset_dimensions()  # saved dimensions can be wrong: read what is there
+        sheet_rows: list[tuple[int, list[str]]] = []
+        for number, row in enumerate(worksheet.iter_rows(min_row=1), start=1):
+            values = [_excel_text(getattr(c, "value", None), getattr(c, "number_format", None))
+                      for c in row]
+            while values and values[-1] == "":
+                values.pop()
+            if values:  # blank rows are left out; the rest keep their spreadsheet row number
+                sheet_rows.append((number, values))
+    except FileProblem:
+        raise
+    except Exception as exc:
+        raise FileProblem(display, f"not a readable Excel workbook ({type(exc).__name__})") from None
+    finally:
+        book.close()
+    if not sheet_rows:
+        raise FileProblem(display, "the worksheet is empty")
+    header, data = sheet_rows[0][1], sheet_rows[1:]
+    width = max([len(header)] + [len(v) for _, v in data])
+    names = _dedupe_headers([header[i] if i < len(header) and header[i] != "" else f"Unnamed: {i}"
+                             for i in range(width)])
+    columns = [[v[i] if i < len(v) else "" for _, v in data] for i in range(width)]
+    table = pa.table([pa.array(c, type=pa.string()) for c in columns], names=names)
+    rows = pa.array([n for n, _ in data], type=pa.int64())
     return ReadResult(table, rows, names)
 
 

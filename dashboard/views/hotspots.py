@@ -243,9 +243,10 @@ try:
         st.caption(f"The {len(dots)} places with most incidents hold "
                    f"{dots['share'].sum():.1%} of the {dots.attrs['n_incidents']:,} incidents "
                    f"chosen; {dots.attrs['n_without_location']:,} incidents have no usable "
-                   "place (no UPRN, address, snap point or coordinates, or an address that "
-                   "names only a town, or a kind of place such as a supermarket, not which "
-                   "one) and are not ranked.")
+                   "place (no UPRN, address, postcode, snap point or coordinates, or an "
+                   "address that names only a town, a kind of place such as a supermarket "
+                   "but not which one, or no place at all, such as \"Victim's home\") and "
+                   "are not ranked.")
 except AnalysisProblem as problem:
     st.warning(str(problem), icon=":material/info:")
     st.stop()

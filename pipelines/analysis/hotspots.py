@@ -773,7 +773,8 @@ class HotDots:
         All incidents given (the denominator of ``share``).
     n_without_location : int
         Incidents with no ``location_key`` (the warehouse gives none to a report whose address
-        names only a town or a kind of place), left out of the ranking.
+        names only a town, a kind of place or no place, and gives no full postcode), left out
+        of the ranking.
     """
 
     locations: pd.DataFrame

@@ -43,6 +43,7 @@ from ..geography import to_bng
 from ._common import AnalysisProblem
 from .grid import CellCounts, cell_ids, check_cell_size
 from .hotspots import harm_weights
+from .peaktimes import occurrence_windows
 
 __all__ = [
     "police_uk_asb",
@@ -489,8 +490,9 @@ def time_classes(frame: pd.DataFrame, cap_hours: float = 7 * 24.0) -> dict[str, 
 
     ``used`` (a day and time, or a window), of which ``exact`` and ``spread_week`` (windows
     longer than ``cap_hours``); and left out: ``month_only``, ``no_time``, ``bad_window``
-    (ends before it starts). The rules are those of
-    :func:`~pipelines.analysis.peaktimes.hour_of_week`.
+    (ends before it starts). The windows are
+    :func:`~pipelines.analysis.peaktimes.occurrence_windows`, as
+    :func:`~pipelines.analysis.peaktimes.hour_of_week` reads them.
 
     Examples
     --------
@@ -501,19 +503,9 @@ def time_classes(frame: pd.DataFrame, cap_hours: float = 7 * 24.0) -> dict[str, 
     (3, 5)
     """
     count = frame["count"].to_numpy(dtype=np.int64)
-    precision = frame["time_precision"].astype("object").fillna("").astype(str).str.lower()
-    month_only = (precision == "month").to_numpy()
-    start = pd.to_datetime(frame["occurred_at"], errors="coerce")
-    end = pd.to_datetime(frame["occurred_to"], errors="coerce")
-    is_date = precision == "date"
-    day_end = end.where(end.notna(), start).dt.normalize() + pd.Timedelta(days=1)
-    start = start.where(~is_date, start.dt.normalize())
-    end = end.where(~is_date, day_end)
-    end = end.where(end.notna(), start)
-    no_time = ~month_only & start.isna().to_numpy()
-    length = ((end - start) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
-    bad = ~month_only & ~no_time & (length < 0)
-    used = ~month_only & ~no_time & ~bad
+    win = occurrence_windows(frame)
+    month_only, no_time, bad, used = win.month_only, win.no_time, win.bad, win.used
+    length = np.nan_to_num(win.hours.astype(float))
     return {
         "used": int(count[used].sum()),
         "exact": int(count[used & (length <= 0)].sum()),

@@ -7,10 +7,14 @@ location when they share a UPRN, or name the same premises (flat, house number a
 building, in the spelling of :func:`pipelines.analysis.addresses.parse_address`) with something
 that corroborates it (the same town, the same postcode, or coordinates within ``metres``) and
 nothing that contradicts it. Reports that name only a street ("Near Vincent Street,
-Hartlepool") share a street location; reports with only coordinates share the point rounded to
-10 m; police.uk rows keep their (anonymised) map point. Each location then takes the UPRN,
-address, postcode and coordinates its reports agree on, so a housing report gains the
-coordinates the police recorded at the same door.
+Hartlepool") share a street location; reports with no address and only coordinates share the
+point rounded to 10 m; police.uk rows keep their (anonymised) map point. A report whose address
+names no place smaller than a town (:func:`pipelines.analysis.addresses.names_a_place`:
+"Middlesbrough (no street given)", "Near Supermarket, Redcar", "Victim's home") is placed only
+by its UPRN or its full postcode (a postcode location), never by its coordinates, which are
+often the town's centre: the same judgement as the warehouse's ``location_key``. Each location
+then takes the UPRN, address, postcode and coordinates its reports agree on, so a housing
+report gains the coordinates the police recorded at the same door.
 """
 
 from __future__ import annotations
@@ -23,11 +27,18 @@ import numpy as np
 import pandas as pd
 
 from ._common import require_columns
-from .addresses import Address, parse_address, standard_postcode
+from .addresses import (
+    Address,
+    names_a_place,
+    parse_address,
+    postcode_in,
+    standard_postcode,
+    town_names,
+)
 
 __all__ = ["LocationResolution", "resolve_locations"]
 
-_KIND_ORDER = {"uprn": 0, "address": 1, "street": 2, "point": 3}
+_KIND_ORDER = {"uprn": 0, "address": 1, "street": 2, "postcode": 3, "point": 4}
 _COLUMNS = ["incident_id", "template", "uprn", "address", "postcode", "easting", "northing",
             "location_key"]
 
@@ -39,12 +50,13 @@ class LocationResolution:
     Attributes
     ----------
     locations
-        One row per location: ``location_id``, ``kind`` (premises, street, point, map point),
+        One row per location: ``location_id``, ``kind`` (premises, street, postcode, point,
+        map point),
         ``uprn``, ``address`` (normalised), ``postcode``, ``easting``, ``northing``,
         ``incidents`` and ``resolved_by`` (how its reports were joined).
     incidents
         One row per located incident report: ``incident_id``, ``location_id``, ``match``
-        (uprn, address, street, point or map point: the key that placed it).
+        (uprn, address, street, postcode, point or map point: the key that placed it).
     """
 
     locations: pd.DataFrame
@@ -109,7 +121,10 @@ def resolve_locations(incidents: pd.DataFrame, *, metres: float = 100.0) -> Loca
     incidents
         One row per incident report: ``incident_id``, ``template`` (``police-uk`` rows keep
         their map point), ``uprn``, ``address``, ``postcode``, ``easting``, ``northing`` and
-        ``location_key`` (used for police.uk map points).
+        ``location_key`` (used for police.uk map points); optionally ``names_a_place``
+        (whether the address names a place smaller than a town, as the warehouse's
+        int_address judges it; when the column is absent it is judged here, against the towns
+        the addresses write after a street).
     metres
         Two reports naming the same premises with coordinates further apart than this are
         different places (the same house number and street name in two towns).
@@ -132,34 +147,57 @@ def resolve_locations(incidents: pd.DataFrame, *, metres: float = 100.0) -> Loca
     >>> loc = result.locations.set_index("location_id").loc["uprn:900012"]
     >>> loc.address, loc.postcode, float(loc.easting), int(loc.incidents)
     ('flat 2, 14 high street, redcar', 'TS10 1AA', 460101.0, 3)
+
+    A report naming only a town is placed by its postcode, or not at all:
+
+    >>> towns = pd.DataFrame({
+    ...     "incident_id": ["council:8", "council:9"], "template": ["incidents"] * 2,
+    ...     "uprn": [None, None], "address": ["Redcar (no street given)"] * 2,
+    ...     "postcode": ["TS10 3AE", None], "easting": [460000.0] * 2,
+    ...     "northing": [525000.0] * 2, "location_key": [None] * 2})
+    >>> resolve_locations(towns).incidents.values.tolist()
+    [['council:8', 'postcode:TS10 3AE', 'postcode']]
     """
     require_columns(incidents, _COLUMNS, "location resolution")
-    frame = incidents[_COLUMNS].sort_values("incident_id", kind="stable").reset_index(drop=True)
+    columns = _COLUMNS + [c for c in ("names_a_place",) if c in incidents.columns]
+    frame = incidents[columns].sort_values("incident_id", kind="stable").reset_index(drop=True)
     police_uk = frame["template"].eq("police-uk")
     map_points = _map_points(frame[police_uk])
     reports = frame[~police_uk].reset_index(drop=True)
 
+    texts = [_value(a) for a in reports["address"]]
+    if "names_a_place" in reports.columns:
+        judged = [True if pd.isna(v) else bool(v) for v in reports["names_a_place"]]
+    else:
+        towns = town_names(texts)
+        judged = [names_a_place(t, towns) for t in texts]
     parsed: dict[str, Address] = {}
     rows = []
-    for rec in reports.itertuples(index=False):
-        text = _value(rec.address)
+    places: list[bool] = []  # does the report's address (when it has one) name a place?
+    for rec, text, place in zip(reports.itertuples(index=False), texts, judged, strict=True):
         address = parsed.setdefault(text, parse_address(text)) if text else parse_address(None)
-        rows.append((rec.incident_id, _value(rec.uprn), address, standard_postcode(rec.postcode),
+        rows.append((rec.incident_id, _value(rec.uprn), address,
+                     standard_postcode(rec.postcode) or postcode_in(text),
                      _number(rec.easting), _number(rec.northing)))
+        places.append(text is None or place)
     uf = _UnionFind(len(rows))
     keys: list[tuple[str, str] | None] = []
     by_key: dict[tuple[str, str], int] = {}
     premises: dict[tuple[str | None, str], list[int]] = {}
-    for i, (_iid, uprn, address, _postcode, east, north) in enumerate(rows):
+    for i, (_iid, uprn, address, postcode, east, north) in enumerate(rows):
         key: tuple[str, str] | None
         if uprn:
             key = ("uprn", uprn)
+        elif not places[i]:
+            key = ("postcode", postcode) if postcode else None
         elif address.is_premises:
             key = ("address", address.text or "")
         elif address.town and address.is_street:
             key = ("street", f"{address.street}, {address.town}")
         elif east is not None and north is not None:
             key = ("point", f"{round(east / 10) * 10:.0f},{round(north / 10) * 10:.0f}")
+        elif postcode:
+            key = ("postcode", postcode)
         else:
             key = None
         keys.append(key)
@@ -168,7 +206,7 @@ def resolve_locations(incidents: pd.DataFrame, *, metres: float = 100.0) -> Loca
                 uf.union(by_key[key], i)
             else:
                 by_key[key] = i
-        if address.is_premises and address.premises:
+        if places[i] and address.is_premises and address.premises:
             premises.setdefault((address.flat, address.premises), []).append(i)
     for members in premises.values():
         _join_premises(uf, rows, members, metres)

@@ -30,6 +30,8 @@ __all__ = [
     "DAY_NAMES",
     "DEFAULT_CAP_HOURS",
     "DEFAULT_FIXED_DAYS",
+    "OccurrenceWindows",
+    "occurrence_windows",
     "HourOfWeek",
     "hour_of_week",
     "daily_counts",
@@ -60,17 +62,47 @@ _ORIGIN = np.datetime64("1970-01-05T00:00:00")  # a Monday
 
 
 @dataclass(frozen=True)
-class _Windows:
-    start: np.ndarray  # hours since a Monday 00:00 (float)
-    end: np.ndarray  # >= start; equal for exact times
-    weight: np.ndarray
-    n_month_only: int
-    n_no_time: int
-    n_bad_window: int
+class OccurrenceWindows:
+    """When each incident happened, as the time-of-day methods read it
+    (:func:`occurrence_windows`).
+
+    ``start`` and ``end`` are ``datetime64[ns]`` (``end`` equals ``start`` for an exact time;
+    both are NaT where there is no time); ``month_only``, ``no_time`` and ``bad`` (ends before
+    it starts) mark the incidents left out, ``used`` the rest.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    month_only: np.ndarray
+    no_time: np.ndarray
+    bad: np.ndarray
+
+    @property
+    def used(self) -> np.ndarray:
+        return ~self.month_only & ~self.no_time & ~self.bad
+
+    @property
+    def hours(self) -> np.ndarray:
+        """The length of each window in hours (0 for an exact time)."""
+        return (self.end - self.start) / np.timedelta64(1, "h")
 
 
-def _windows(incidents: pd.DataFrame, weight: str | None) -> _Windows:
-    """Occurrence windows of the incidents that have a day and time, in hours."""
+def occurrence_windows(incidents: pd.DataFrame) -> OccurrenceWindows:
+    """The window in which each incident happened: the one rule every time-of-day count uses.
+
+    ``occurred_at`` to ``occurred_to`` (``occurred_at`` alone is an exact time). A
+    ``time_precision`` of ``date`` covers whole days: from the start of its first day to the
+    end of its last (its own day when it has no end). ``month`` and a missing start leave the
+    incident out, as does an end before the start.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"occurred_at": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 00:00"]),
+    ...                       "occurred_to": pd.to_datetime([None, "2024-01-03"]),
+    ...                       "time_precision": ["datetime", "date"]})
+    >>> occurrence_windows(frame).hours.tolist()
+    [0.0, 48.0]
+    """
     require_columns(incidents, ["occurred_at"], "a time-of-day analysis")
     precision = (
         incidents["time_precision"].astype("object").fillna("").astype(str).str.lower().to_numpy()
@@ -82,11 +114,8 @@ def _windows(incidents: pd.DataFrame, weight: str | None) -> _Windows:
         end = pd.to_datetime(incidents["occurred_to"], errors="coerce").to_numpy("datetime64[ns]")
     else:
         end = np.full(len(incidents), np.datetime64("NaT"), dtype="datetime64[ns]")
-    w = weights_of(incidents, weight)
     month_only = precision == "month"
     no_time = ~month_only & np.isnat(start)
-    # A date-only incident covers whole days: from the start of its first day to the end of
-    # its last (its own day when it has no end).
     is_date = precision == "date"
     one_day = np.timedelta64(1, "D")
     last_day = np.where(np.isnat(end), start, end).astype("datetime64[D]")
@@ -94,17 +123,35 @@ def _windows(incidents: pd.DataFrame, weight: str | None) -> _Windows:
     start = np.where(is_date, start.astype("datetime64[D]").astype("datetime64[ns]"), start)
     end = np.where(np.isnat(end), start, end)
     bad = ~month_only & ~no_time & (end < start)
-    use = ~month_only & ~no_time & ~bad
+    return OccurrenceWindows(start=start, end=end, month_only=month_only, no_time=no_time,
+                             bad=bad)
+
+
+@dataclass(frozen=True)
+class _Windows:
+    start: np.ndarray  # hours since a Monday 00:00 (float)
+    end: np.ndarray  # >= start; equal for exact times
+    weight: np.ndarray
+    n_month_only: int
+    n_no_time: int
+    n_bad_window: int
+
+
+def _windows(incidents: pd.DataFrame, weight: str | None) -> _Windows:
+    """Occurrence windows of the incidents that have a day and time, in hours."""
+    win = occurrence_windows(incidents)
+    w = weights_of(incidents, weight)
+    use = win.used
     hours = np.timedelta64(1, "h")
-    s = (start[use] - _ORIGIN) / hours
-    e = (end[use] - _ORIGIN) / hours
+    s = (win.start[use] - _ORIGIN) / hours
+    e = (win.end[use] - _ORIGIN) / hours
     return _Windows(
         start=s.astype(float),
         end=e.astype(float),
         weight=w[use],
-        n_month_only=int(month_only.sum()),
-        n_no_time=int(no_time.sum()),
-        n_bad_window=int(bad.sum()),
+        n_month_only=int(win.month_only.sum()),
+        n_no_time=int(win.no_time.sum()),
+        n_bad_window=int(win.bad.sum()),
     )
 
 

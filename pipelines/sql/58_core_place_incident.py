@@ -1,5 +1,5 @@
 """purpose: the place of each incident report for the victim-offender-location (VOL) views: the
-         resolved location (a premises, a street, a point, a police.uk map point) when location
+         resolved location (a premises, a street, a postcode, a point, a police.uk map point) when
          resolution has run, else the report's own location key.
 inputs:  core_incident, core_incident_location and core_location (when present)
 output:  core_place_incident

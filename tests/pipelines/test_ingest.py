@@ -226,6 +226,35 @@ dates:
     assert _precisions(db) == expected
 
 
+def test_an_excel_date_cell_is_a_date_and_a_date_time_cell_keeps_its_midnight(empty_db,
+                                                                               tmp_path):
+    # Excel stores dates as numbers: the cell's format says whether a time was written
+    import openpyxl
+
+    db = empty_db()
+    mapping = write(tmp_path / "system.yaml", """
+name: some-system
+template: incidents
+agency: Some Council
+columns: {source_ref: Ref, reported_at: Logged, occurred_at: When}
+dates:
+  time_precision: datetime
+""")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Ref", "Logged", "When"])
+    for ref, when, shown in (("D1", datetime(2022, 3, 12), "dd/mm/yyyy"),
+                             ("M1", datetime(2022, 3, 12), "dd/mm/yyyy hh:mm"),
+                             ("T1", datetime(2022, 3, 12, 22, 30), "dd/mm/yyyy hh:mm")):
+        sheet.append([ref, datetime(2022, 3, 14, 9), when])
+        sheet.cell(sheet.max_row, 2).number_format = "dd/mm/yyyy hh:mm"
+        sheet.cell(sheet.max_row, 3).number_format = shown
+    sheet.append([])  # a blank row is no row
+    book.save(tmp_path / "export.xlsx")
+    assert run(db, "incidents", [tmp_path / "export.xlsx"], mapping)["rows_read"] == 3
+    assert _precisions(db) == {"D1": "date", "M1": "datetime", "T1": "datetime"}
+
+
 def test_a_changed_time_precision_applies_to_rows_already_held(empty_db, tmp_path):
     # M1 arrives first under auto (midnight = date); the next export repeats M1 unchanged (kept
     # from the first file) and adds M2, now under datetime: one source, one answer for both

@@ -153,13 +153,42 @@ def test_times_counted_give_the_same_hour_of_week_and_special_days(con, harm):
     pd.testing.assert_frame_equal(a.by_name, b.by_name, rtol=1e-9)
 
 
+_SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample" / "synthetic"
+
+
+def _written_dates() -> pd.Series:
+    """When each sample incident happened, as the export files write it (the occurrence date,
+    else the reported one), by the agency's reference: the text the build read."""
+    files = [("cleveland-police-incidents.csv", ",", "Incident Number", "Date From",
+              "Date Reported"),
+             ("teesvalley-housing-reports.csv", ";", "Report ID", "Incident Date",
+              "Date Reported"),
+             ("council-incidents.csv", ",", "source_ref", "occurred_at", "reported_at")]
+    parts = []
+    for name, sep, ref, occurred, reported in files:
+        frame = pd.read_csv(_SAMPLE / name, sep=sep, dtype=str, encoding="utf-8-sig")
+        when = frame[occurred].where(frame[occurred].str.strip().fillna("") != "",
+                                     frame[reported])
+        parts.append(pd.Series(when.str.strip().to_numpy(), index=frame[ref].to_numpy()))
+    return pd.concat(parts)
+
+
 def test_date_only_records_are_dates_in_the_warehouse_and_spread_over_the_day(con):
-    raw = L.load_incidents(con, columns=["source_name", "occurred_at", "occurred_to",
-                                         "time_precision"])
-    mart = con.execute("SELECT time_precision FROM mart_incident WHERE is_asb "
-                       "ORDER BY month, incident_id").df()["time_precision"]
-    # the loader trusts the column the build decided; it guesses nothing
-    assert (raw["time_precision"].to_numpy() == mart.to_numpy()).all()
+    raw = L.load_incidents(con, columns=["incident_id", "source_name", "occurred_at",
+                                         "occurred_to", "time_precision"])
+    # against the text as written, not the warehouse's own column: a date written without a
+    # time is a date; one written with a time other than midnight is a date and time
+    written = _written_dates()
+    held = raw[raw["source_name"] != "police-uk"]
+    text = written.reindex(held["incident_id"].str.rsplit(":", n=1).str[-1]).to_numpy()
+    assert pd.notna(text).all()
+    no_time = ~pd.Series(text).str.contains(":").to_numpy()
+    timed = ~no_time & ~pd.Series(text).str.contains(r"\b00:00(?::00)?$").to_numpy()
+    assert no_time.sum() > 1000 and timed.sum() > 1000
+    precision = held["time_precision"].to_numpy()
+    assert (precision[no_time] == "date").all()
+    assert (precision[timed] == "datetime").all()
+    assert (raw.loc[raw["source_name"] == "police-uk", "time_precision"] == "month").all()
     dated = raw["time_precision"] == "date"
     assert dated.sum() > 1000  # housing and council records hold dates only
     assert (raw.loc[raw["source_name"] == "teesvalley-housing-reports", "time_precision"]
