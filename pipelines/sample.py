@@ -19,7 +19,8 @@ People behave like real ones. Victims report again and again, sometimes to sever
 under slightly different records (nicknames, typos, swapped names, mistyped dates of birth,
 addresses with and without flat numbers, missing postcodes); one incident can reach two agencies
 within a day; different people share common names; persistent perpetrators offend at a monthly
-rate set by a latent propensity and their age, which falls when an intervention works. The
+rate set by a latent propensity and their age, raised for a few months after each incident of
+their own (offending comes in bursts) and lowered when an intervention takes effect. The
 ``ground_truth/`` folder says who is who, which reports are the same incident, every
 perpetrator's true monthly rate and six-month risk, and which victims meet the ASB case review
 threshold, so that linkage, de-duplication, case review and reoffending models can be scored.
@@ -348,38 +349,43 @@ _POLICE_RESULTS = {
 }
 
 # Escalation ladders: (reports naming the perpetrator to this agency, native action text,
-# configured action, probability the step is taken, probability it works, rate multiplier
-# when it works). Police steps appear in the incident's Result, housing steps in the actions
-# file (native names recoded by the mapping), council steps in the actions template.
+# configured action, probability the step is taken, probability it takes effect, rate
+# multiplier when it does). Effects are modest and vary between people, as evaluations of
+# warnings, ABCs and injunctions find: a step takes effect for some people and not others
+# (hidden, like a real panel's uncertainty) and, when it does, cuts the rate by a few per cent
+# (words of advice) to a quarter (injunction); only a possession order (the tenant leaves) cuts
+# it by much more. The expected cut is the product: an ABC, 0.7 x 18% = 13%. Police steps appear
+# in the incident's Result, housing steps in the actions file (native names recoded by the
+# mapping), council steps in the actions template.
 _LADDERS: dict[str, tuple[tuple[int, str, str, float, float, float], ...]] = {
     "housing": (
-        (2, "Verbal Warning", "words of advice", 1.0, 0.15, 0.8),
-        (3, "Warning Letter", "warning letter", 1.0, 0.25, 0.7),
-        (3, "Support Referral", "support referral", 0.35, 0.25, 0.75),
-        (4, "Mediation Referral", "mediation", 0.6, 0.3, 0.6),
-        (6, "Acceptable Behaviour Contract", "ABC", 1.0, 0.5, 0.4),
-        (8, "NOSP", "notice of seeking possession", 1.0, 0.45, 0.5),
-        (11, "Injunction", "civil injunction", 1.0, 0.6, 0.3),
-        (15, "Possession Order", "possession order", 1.0, 0.9, 0.03),
+        (2, "Verbal Warning", "words of advice", 1.0, 0.5, 0.97),
+        (3, "Warning Letter", "warning letter", 1.0, 0.6, 0.95),
+        (3, "Support Referral", "support referral", 0.35, 0.6, 0.92),
+        (4, "Mediation Referral", "mediation", 0.6, 0.6, 0.9),
+        (6, "Acceptable Behaviour Contract", "ABC", 1.0, 0.7, 0.82),
+        (8, "NOSP", "notice of seeking possession", 1.0, 0.7, 0.87),
+        (11, "Injunction", "civil injunction", 1.0, 0.75, 0.75),
+        (15, "Possession Order", "possession order", 1.0, 0.95, 0.3),
     ),
     "police": (
-        (2, "Suspect spoken to - words of advice", "words of advice", 1.0, 0.15, 0.8),
-        (4, "ABC signed with suspect", "ABC", 1.0, 0.5, 0.4),
-        (6, "CPW issued to suspect", "CPW", 1.0, 0.35, 0.6),
-        (8, "CPN issued to suspect", "CPN", 1.0, 0.45, 0.5),
-        (11, "Civil injunction obtained", "civil injunction", 1.0, 0.6, 0.3),
-        (14, "CBO obtained on conviction", "CBO", 1.0, 0.6, 0.3),
+        (2, "Suspect spoken to - words of advice", "words of advice", 1.0, 0.5, 0.97),
+        (4, "ABC signed with suspect", "ABC", 1.0, 0.7, 0.82),
+        (6, "CPW issued to suspect", "CPW", 1.0, 0.65, 0.92),
+        (8, "CPN issued to suspect", "CPN", 1.0, 0.7, 0.87),
+        (11, "Civil injunction obtained", "civil injunction", 1.0, 0.75, 0.75),
+        (14, "CBO obtained on conviction", "CBO", 1.0, 0.75, 0.75),
     ),
     "council": (
-        (2, "warning letter", "warning letter", 1.0, 0.25, 0.7),
-        (4, "CPW", "CPW", 1.0, 0.35, 0.6),
-        (6, "CPN", "CPN", 1.0, 0.45, 0.5),
-        (8, "fixed penalty notice", "fixed penalty notice", 1.0, 0.3, 0.7),
-        (10, "prosecution", "prosecution", 1.0, 0.5, 0.4),
+        (2, "warning letter", "warning letter", 1.0, 0.6, 0.95),
+        (4, "CPW", "CPW", 1.0, 0.65, 0.92),
+        (6, "CPN", "CPN", 1.0, 0.7, 0.87),
+        (8, "fixed penalty notice", "fixed penalty notice", 1.0, 0.6, 0.92),
+        (10, "prosecution", "prosecution", 1.0, 0.7, 0.82),
     ),
     "council_flytip": (
-        (1, "fixed penalty notice", "fixed penalty notice", 0.8, 0.4, 0.5),
-        (2, "prosecution", "prosecution", 1.0, 0.5, 0.4),
+        (1, "fixed penalty notice", "fixed penalty notice", 0.8, 0.6, 0.87),
+        (2, "prosecution", "prosecution", 1.0, 0.7, 0.82),
     ),
 }
 _ACTION_OUTCOMES = {
@@ -402,8 +408,17 @@ _PERP_AGE_SHARE = {
     "housing": (0.05, 0.15, 0.30, 0.32, 0.18),
     "council": (0.02, 0.10, 0.30, 0.33, 0.25),
 }
-_PERP_BASE_RATE = {"police": 0.05, "housing": 0.11, "council": 0.06}
+_PERP_BASE_RATE = {"police": 0.0185, "housing": 0.0405, "council": 0.022}
 _SEASON_EXPONENT = {"police": 1.0, "housing": 0.5, "council": 0.7}
+#: Spread (sd of the log) of the hidden, lasting propensity to offend: some people offend
+#: more than others year after year, which is why prior offending predicts reoffending.
+_PROPENSITY_SIGMA = 0.45
+#: Offending comes in bursts (a self-exciting, Hawkes-like process in monthly steps): each
+#: incident adds this much to the person's rate in the next month, and the addition shrinks by
+#: the decay factor every month after (about a two-month half-life). Each incident leads on
+#: average to 0.25 / (1 - 0.7) = 0.83 more before interventions: persistent offending.
+_EXCITATION = 0.25
+_EXCITATION_DECAY = 0.7
 
 # Native Risk Assessment Matrix layout: question key -> (column, {configured answer: native}).
 _RAM_NATIVE: dict[str, tuple[str, dict[str, str]]] = {
@@ -872,9 +887,13 @@ class _Perp:
     interventions: list[_Intervention] = field(default_factory=list)
     monthly_rate: list[float] = field(default_factory=list)
     monthly_count: list[int] = field(default_factory=list)
+    #: The self-excitation part of each month's rate (before interventions), from the
+    #: incidents of the months before it.
+    monthly_excitation: list[float] = field(default_factory=list)
     mutual: bool = False
     known: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     rung: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    last_step: dict[str, date] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -1252,7 +1271,8 @@ class _World:
         home = home or self._perp_home(domain)
         person = self.new_person(home, age=(lo, hi), sex="M" if rng.random() < 0.68 else "F",
                                  vulnerable=0.08)
-        prop = float(rng.lognormal(0.0, 1.0)) if propensity is None else propensity
+        prop = (float(rng.lognormal(0.0, _PROPENSITY_SIGMA)) if propensity is None
+                else propensity)
         if domain == "police":
             style = _weighted(rng, (("youth", 45), ("street", 25), ("driver", 12),
                                     ("harasser", 18)))
@@ -1308,16 +1328,19 @@ class _World:
         rng = self.rng
         season = [_SEASON[m % 12] ** _SEASON_EXPONENT[perp.domain] for m in range(_MONTHS)]
         last: date | None = None
+        excitation = 0.0
         for m in range(_MONTHS):
             mult = self._multiplier(perp, _month_start(m))
-            lam = perp.base_rate * season[m] * mult
+            lam = (perp.base_rate * season[m] + excitation) * mult
             perp.monthly_rate.append(lam)
+            perp.monthly_excitation.append(excitation)
             n = int(rng.poisson(lam))
             days = self._month_days(m, n, perp.age_band == "10-17", last) if n else []
             perp.monthly_count.append(len(days))
             for d in days:
                 self._perp_incident(perp, d)
                 last = d
+            excitation = _EXCITATION_DECAY * excitation + _EXCITATION * len(days)
 
     @staticmethod
     def _multiplier(perp: _Perp, before: date) -> float:
@@ -1339,6 +1362,9 @@ class _World:
             if rng.random() >= p_take:
                 continue
             when = (report.reported_at + timedelta(days=int(rng.integers(5, 31)))).date()
+            if key in perp.last_step and when <= perp.last_step[key]:
+                when = perp.last_step[key] + timedelta(days=1)  # steps in ladder order
+            perp.last_step[key] = when
             iv = _Intervention(perp.person, system, native, action, when,
                                bool(rng.random() < p_work), mult, report)
             perp.interventions.append(iv)
@@ -1501,17 +1527,17 @@ class _World:
 
     def build_perpetrators(self) -> None:
         rng = self.rng
-        counts = {"police": 520, "housing": 380, "council": 150}
+        counts = {"police": 700, "housing": 580, "council": 200}
         for domain, n in counts.items():
             for _ in range(n):
                 self.perps.append(self.make_perp(domain))
         # Neighbour disputes with counter-allegations: each side also offends against the other.
         for i in range(4):
             domain = "housing" if i < 3 else "council"
-            a = self.make_perp(domain, propensity=float(rng.uniform(2.0, 4.0)))
+            a = self.make_perp(domain, propensity=float(rng.uniform(1.5, 2.5)))
             a.style = "Verbal abuse" if domain == "housing" else "noise"
             home_b = self.new_home(a.person.home.street, near=a.person.home)
-            b = self.make_perp(domain, home=home_b, propensity=float(rng.uniform(1.0, 2.5)))
+            b = self.make_perp(domain, home=home_b, propensity=float(rng.uniform(1.0, 2.0)))
             b.style = "Noise" if domain == "housing" else "noise"
             a.victims = [b.person] + a.victims[:1]
             b.victims = [a.person]
@@ -1526,6 +1552,7 @@ class _World:
                 # happened, so nothing else changed).
                 perp.monthly_rate.clear()
                 perp.monthly_count.clear()
+                perp.monthly_excitation.clear()
                 self.simulate_perp(perp)
                 tries += 1
 
@@ -2428,24 +2455,34 @@ def _ground_truth(world: _World, out_dir: Path, person_rows: list[dict[str, Any]
             "incidents": str(sum(perp.monthly_count)), "reports_naming": str(named[pid]),
             "agencies": "; ".join(sorted(agencies[pid])),
             "also_victim": "yes" if roles[pid] & {"victim", "complainant"} else "no"})
-        season = [_SEASON[m % 12] ** _SEASON_EXPONENT[perp.domain] for m in range(_MONTHS + 6)]
+        season = [_SEASON[m % 12] ** _SEASON_EXPONENT[perp.domain] for m in range(_MONTHS + 12)]
         for m in range(_MONTHS):
-            future = 0.0
-            for k in range(1, 7):
+            # P(no new incident in the next k months) = exp(-sum of the rates those months
+            # would have if nothing new happened): exact for a self-exciting process, since
+            # only a new incident would raise the rate (or trigger a new intervention).
+            excitation = (_EXCITATION_DECAY * perp.monthly_excitation[m]
+                          + _EXCITATION * perp.monthly_count[m])
+            future, cumulative = 0.0, {}
+            for k in range(1, 13):
                 start = _month_start(m + k)
                 mult = 1.0
                 for iv in perp.interventions:
                     if iv.effective and iv.when < start and \
                             _month_index(iv.trigger.event.start) <= m:
                         mult *= iv.multiplier
-                future += perp.base_rate * season[m + k] * mult
+                future += (perp.base_rate * season[m + k] + excitation) * mult
+                excitation *= _EXCITATION_DECAY
+                cumulative[k] = future
             observable = m + 6 < _MONTHS
             nxt = sum(perp.monthly_count[m + 1:m + 7]) if observable else None
             risk_rows.append({
                 "true_person_id": pid, "month": _month_start(m).strftime("%Y-%m"),
                 "monthly_rate": f"{perp.monthly_rate[m]:.5f}",
+                "excitation": f"{perp.monthly_excitation[m]:.5f}",
                 "incidents": str(perp.monthly_count[m]),
-                "true_risk_6m": f"{1 - math.exp(-future):.5f}",
+                "true_risk_3m": f"{1 - math.exp(-cumulative[3]):.5f}",
+                "true_risk_6m": f"{1 - math.exp(-cumulative[6]):.5f}",
+                "true_risk_12m": f"{1 - math.exp(-cumulative[12]):.5f}",
                 "next_6m_incident": "" if nxt is None else str(int(nxt > 0))})
         for iv in perp.interventions:
             iv_rows.append({"true_person_id": pid, "system": iv.system, "action": iv.action,
@@ -2562,27 +2599,47 @@ place (the victim's home, or the same map point), so the default rule
 never merges two real incidents.
 
 ## perpetrators.csv, perpetrator_risk.csv, perpetrator_interventions.csv
-Every person named as a suspect or alleged perpetrator comes from one process: a monthly
-incident rate `base_monthly_rate = domain base x propensity (lognormal) x age multiplier`
-(10-17: 1.6, 18-24: 1.35, 25-34: 1.0, 35-49: 0.8, 50+: 0.55), times a seasonal factor, times the
-multiplier of every intervention that worked (applied from the first month that starts after
-the action date). Each month's count is Poisson; every incident is reported to at least one
-agency and names the perpetrator there. Interventions follow an escalation ladder per agency
-(counts of reports naming the person); each works with a fixed probability (ABC 0.5, civil
-injunction 0.6, warning letter 0.25, ...), drawn once and hidden from the exports.
+Every person named as a suspect or alleged perpetrator comes from one process, in monthly steps:
+
+    rate(month) = (base_monthly_rate x seasonal factor + excitation(month)) x interventions
+    base_monthly_rate = domain base x propensity x age multiplier
+    excitation(month) = 0.7 x excitation(month before) + 0.25 x incidents(month before)
+
+- `propensity` is a lasting, hidden trait: lognormal with sd 0.45 on the log scale (most people
+  within x0.4 to x2.5 of the typical rate). Some people offend more than others year after year,
+  so prior offending predicts reoffending, as it does in the criminology literature. Age
+  multipliers: 10-17: 1.6, 18-24: 1.35, 25-34: 1.0, 35-49: 0.8, 50+: 0.55.
+- Offending comes in bursts (a self-exciting, Hawkes-like process): each incident raises the
+  person's rate by 0.25 a month in the next month, fading by x0.7 a month after that (about a
+  two-month half-life). A dispute flares, then settles. This is the near-repeat pattern of the
+  repeat-offending literature, and it means recent incidents say more than old ones.
+- Interventions follow an escalation ladder per agency (counts of reports naming the person).
+  Their effects are modest and differ between people, as published evaluations of warnings,
+  ABCs and injunctions find: each step takes effect for some people and not others (words of
+  advice 0.5, warning letter 0.6, ABC 0.7, civil injunction 0.75, possession order 0.95; drawn
+  once and hidden from the exports) and then multiplies the whole rate by its multiplier
+  (words of advice 0.97, warning letter 0.95, ABC 0.82, civil injunction 0.75, possession
+  order 0.3) from the first month that starts after the action date. The expected cut of an
+  ABC is 0.7 x 18% = 13%; the most prolific stay the most prolific.
+
+Each month's count is Poisson with that rate; every incident is reported to at least one agency
+and names the perpetrator there.
 
 - `perpetrators.csv`: `domain` (police: public places; housing: tenant neighbour nuisance;
   council: noise or fly-tipping), `style`, `age_band` (age on 2021-01-01), `propensity`,
   `base_monthly_rate`, `incidents` (true count 2021-2022), `reports_naming`, `agencies`,
   `also_victim` (yes when the person is also a victim/complainant: counter-allegations).
 - `perpetrator_risk.csv`: one row per perpetrator and month 2021-01..2022-12. `monthly_rate` is
-  the true rate in that month; `true_risk_6m` = 1 - exp(-sum of the true rates in the next six
-  months), the probability of at least one new incident given everything known at the end of
-  the month (including interventions already decided but not yet dated). It is the ceiling a
-  reoffending model can reach. `next_6m_incident` is what actually happened (blank when the six
-  months run past 2022-12).
-- `perpetrator_interventions.csv`: every intervention, whether it worked, and whether it is in
-  the exports (police steps appear only in the incident's Result text).
+  the true rate in that month and `excitation` its self-excitation part (before interventions).
+  `true_risk_3m`, `true_risk_6m` and `true_risk_12m` = 1 - exp(-sum of the rates the next 3, 6
+  or 12 months would have if nothing new happened): the exact probability of at least one new
+  incident given everything the generator knows at the end of the month (the propensity,
+  which interventions took effect, including those already decided but not yet dated). It is
+  the ceiling a reoffending model can reach; a model sees only the history, so it cannot reach
+  it exactly. `next_6m_incident` is what actually happened (blank when the six months run past
+  2022-12).
+- `perpetrator_interventions.csv`: every intervention, whether it took effect (`effective`),
+  and whether it is in the exports (police steps appear only in the incident's Result text).
 
 ## case_review_truth.csv
 For each as-of date (2022-03-31, 2022-06-30, 2022-09-30, 2022-12-31), every true person whose

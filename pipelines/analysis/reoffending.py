@@ -29,8 +29,11 @@ The design, in the order the functions run:
    with outcomes cut at the first validation date, by the log-likelihood of the outcome (a
    proper score: it rewards calibration as well as ranking), and refits the best on all
    training dates. The probability of a new incident within ``months`` follows from the
-   fitted rate (``1 - exp(-rate x months)``), so it is calibrated by the likelihood it was
-   fitted with; the test reports how well that held.
+   fitted rate (``1 - exp(-rate x months)``); the window's length is an input, since after a
+   burst the rate over a short window is higher than over a long one. A logistic
+   recalibration (:func:`fit_calibration`) is fitted on a held-out slice of the training
+   period (the last :func:`calibration_dates`, whose whole windows ended before the test) and
+   applied to the final model; the test reports how well that held.
 7. :func:`evaluate` reports the test metrics (:func:`binary_metrics`: AUC, average precision,
    Brier score, calibration intercept and slope), the reliability table, the two baselines
    ("three or more incidents in six months" and a prior-count logistic model), and the same
@@ -75,6 +78,7 @@ __all__ = [
     "build_dataset",
     "TemporalSplit",
     "temporal_split",
+    "calibration_dates",
     "Metrics",
     "binary_metrics",
     "calibration_intercept_slope",
@@ -82,6 +86,10 @@ __all__ = [
     "precision_recall_table",
     "subgroup_audit",
     "censored_log_likelihood",
+    "fit_calibration",
+    "fit_shrunk_calibration",
+    "fit_rate_calibration",
+    "shrink_slope",
     "Factor",
     "RiskModel",
     "fit_risk_model",
@@ -99,7 +107,7 @@ __all__ = [
 ]
 
 #: Bumped when features, labels or the fitting procedure change (stored with each model).
-METHOD_VERSION = "1.0"
+METHOD_VERSION = "1.1"
 
 #: Age bands (age at the index date), as the sample generator and youth services use them.
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
@@ -415,6 +423,9 @@ def load_history(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> Hist
 #: incident in a short history does not read as a high rate (a simple empirical-Bayes shrinkage).
 _RATE_PRIOR_INCIDENTS, _RATE_PRIOR_MONTHS = 1.0, 6.0
 _MONTH_DAYS = 365.25 / 12
+#: Recency-weighted incident counts: each incident counts 1 when new and half as much every
+#: this many months (offending comes in bursts: a recent incident says more than an old one).
+_HALF_LIVES = (1, 4)
 
 
 def _month_start(value: Any) -> pd.Timestamp:
@@ -520,9 +531,13 @@ def features_at(history: History, index_date: Any, *, eligible_months: int = 12,
     people = pd.Index(sorted(recent["person_id"].unique()), name="person_id")
     inc = inc[inc["person_id"].isin(people)]
     out = pd.DataFrame(index=people)
-    for m in (3, 6, 12):
+    for m in (1, 3, 6, 12):
         out[f"incidents_{m}m"] = _window_count(inc, at, m, "known_at")
     out["incidents_all"] = _window_count(inc, at, None, "known_at")
+    age_months = (at - inc["known_at"]).dt.days / _MONTH_DAYS
+    for half_life in _HALF_LIVES:
+        out[f"incidents_recent_{half_life}m"] = (0.5 ** (age_months / half_life)).groupby(
+            inc["person_id"]).sum()
     out["months_held"] = _months_between(since, at)
     out["incident_rate"] = ((out["incidents_all"].fillna(0) + _RATE_PRIOR_INCIDENTS)
                             / (out["months_held"] + _RATE_PRIOR_MONTHS))
@@ -556,9 +571,9 @@ def features_at(history: History, index_date: Any, *, eligible_months: int = 12,
     out["last_action_rank"] = last.set_index("person_id")["escalation_rank"]
     out["support_referral"] = (act["action"] == "support referral").groupby(
         act["person_id"]).any().astype(float)
+    last_inc = act["person_id"].map(g["known_at"].max())
     out["actions_since_last_incident"] = (
-        act.merge(g["known_at"].max().rename("last_inc"), left_on="person_id", right_index=True)
-        .query("known_at > last_inc").groupby("person_id")["action"].size())
+        act[act["known_at"] > last_inc].groupby("person_id")["action"].size())
     ppl = h.people.set_index("person_id").reindex(people)
     band = _age_band(ppl["date_of_birth"], at)
     for name, _, _ in AGE_BANDS:
@@ -1020,7 +1035,12 @@ def subgroup_audit(
 
 #: How each feature reads in a sentence: (what it is, how to word a value).
 _WORDS: dict[str, tuple[str, Callable[[float], str]]] = {
+    "incidents_1m": ("incidents in the last month", lambda v: f"{v:.0f}"),
     "incidents_3m": ("incidents in the last 3 months", lambda v: f"{v:.0f}"),
+    "incidents_recent_1m": ("recent incidents (each counting half as much a month on)",
+                            lambda v: f"{v:.1f}"),
+    "incidents_recent_4m": ("recent incidents (each counting half as much four months on)",
+                            lambda v: f"{v:.1f}"),
     "incidents_6m": ("incidents in the last 6 months", lambda v: f"{v:.0f}"),
     "incidents_12m": ("incidents in the last 12 months", lambda v: f"{v:.0f}"),
     "incidents_all": ("incidents on record", lambda v: f"{v:.0f}"),
@@ -1071,14 +1091,24 @@ class Factor:
 
 
 class _RateModel:
-    """A fitted monthly-rate model (Poisson regression or boosting): P(any within e months)."""
+    """A fitted rate model (Poisson regression or boosting): P(any within e months).
+
+    The window's length is one of its inputs (``log`` months): the rate is the mean over the
+    window, and after a burst it is higher over a short window than over a long one.
+    """
 
     def __init__(self, estimator: Any) -> None:
         self.estimator = estimator
 
     def prob_within(self, x: np.ndarray, months: np.ndarray | float) -> np.ndarray:
-        rate = np.clip(np.asarray(self.estimator.predict(x), dtype=float), 1e-9, None)
-        return np.asarray(-np.expm1(-rate * np.asarray(months, dtype=float)), dtype=float)
+        e = np.broadcast_to(np.asarray(months, dtype=float), (len(x),))
+        rate = np.clip(np.asarray(self.estimator.predict(_with_window(x, e)), dtype=float),
+                       1e-9, None)
+        return np.asarray(-np.expm1(-rate * e), dtype=float)
+
+
+def _with_window(x: np.ndarray, months: np.ndarray) -> np.ndarray:
+    return np.column_stack([x, np.log(np.maximum(np.asarray(months, dtype=float), 1e-3))])
 
 
 class _HazardLogit:
@@ -1132,6 +1162,12 @@ class RiskModel:
     outcomes_until: str = ""
     n_train: int = 0
     validation: dict[str, Any] = field(default_factory=dict)
+    #: ``(a, b)``: the risk is ``expit(a + b logit(p))`` of the fitted model's ``p`` (see
+    #: :func:`fit_calibration`); ``(0, 1)`` leaves it as fitted. With
+    #: :attr:`calibration_scale` ``"rate"`` the map is on the fitted rate instead (see
+    #: :func:`fit_rate_calibration`): ``rate' = exp(a) rate^b``.
+    calibration: tuple[float, float] = (0.0, 1.0)
+    calibration_scale: str = "logit"
 
     def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
         return frame.reindex(columns=self.features).fillna(0.0).to_numpy(float)
@@ -1144,6 +1180,12 @@ class RiskModel:
             return np.zeros(0)
         with threadpool_limits(limits=1):
             p = self.estimator.prob_within(self._matrix(frame), float(self.months))
+        a, b = getattr(self, "calibration", (0.0, 1.0))  # models stored before 1.1 have none
+        if (a, b) != (0.0, 1.0):
+            if getattr(self, "calibration_scale", "logit") == "rate":
+                p = _rate_map(p, float(self.months), a, b)
+            else:
+                p = _expit(a + b * _logit(p))
         return np.clip(p, 0.0, 1.0)
 
     def explain(self, frame: pd.DataFrame, top: int = 3, min_effect: float = 0.05
@@ -1211,13 +1253,14 @@ def _prep(features: Sequence[str]) -> Any:
     rest = [i for i in range(len(features)) if i not in logs and i not in log1ps]
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([
+    steps = [
         ("transform", ColumnTransformer([
             ("log", FunctionTransformer(np.log), logs),
             ("log1p", FunctionTransformer(np.log1p), log1ps),
             ("raw", "passthrough", rest)])),
         ("scale", StandardScaler()),
-    ])
+    ]
+    return Pipeline(steps)
 
 
 def _candidates(kind: str, features: Sequence[str], seed: int) -> list[tuple[str, Any]]:
@@ -1227,7 +1270,8 @@ def _candidates(kind: str, features: Sequence[str], seed: int) -> list[tuple[str
 
     if kind == "poisson":
         return [(f"poisson alpha={a}", Pipeline([
-            ("prep", _prep(features)), ("model", PoissonRegressor(alpha=a, max_iter=3000))]))
+            ("prep", _prep([*features, "window"])),
+            ("model", PoissonRegressor(alpha=a, max_iter=3000))]))
             for a in (0.01, 0.03, 0.1)]
     if kind == "boosting":
         return [("boosting", HistGradientBoostingRegressor(
@@ -1260,9 +1304,9 @@ def _fit_one(kind: str, estimator: Any, rows: pd.DataFrame, features: Sequence[s
         # likelihood of the counts with log(exposure) as an offset.
         y = rows["events"].to_numpy(float) / e
         if hasattr(estimator, "steps"):
-            estimator.fit(x, y, model__sample_weight=e)
+            estimator.fit(_with_window(x, e), y, model__sample_weight=e)
         else:
-            estimator.fit(x, y, sample_weight=e)
+            estimator.fit(_with_window(x, e), y, sample_weight=e)
         return _RateModel(estimator)
 
 
@@ -1294,8 +1338,27 @@ def _reference(rows: pd.DataFrame, features: Sequence[str]) -> pd.Series:
 def fit_risk_model(
     fit_rows: pd.DataFrame, validation_rows: pd.DataFrame, train_rows: pd.DataFrame,
     features: Sequence[str], months: int, *, kind: str = "poisson", seed: int = 20220101,
+    calibration: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    recalibrate: str = "shrunk",
 ) -> RiskModel:
     """Choose the penalty on the validation dates, then refit on all training dates.
+
+    ``recalibrate`` says how the final model is recalibrated:
+
+    - ``"shrunk"`` (the default): as ``"complete"``, with the map's slope shrunk toward 1 by
+      its standard error and the intercept refitted (:func:`fit_shrunk_calibration`).
+    - ``"complete"``: with ``calibration`` (``(before_rows, calibration_rows)``,
+      see :func:`fit_calibration`) the chosen setting is also fitted on ``before_rows`` and a
+      logistic map is fitted on its predictions for ``calibration_rows``, whose whole outcome
+      windows were observed.
+    - ``"recent"``: a map of the fitted rate (:func:`fit_rate_calibration`)
+      fitted on the chosen setting's predictions for the validation dates, the most recent
+      training dates (outcomes observed up to the cutoff, so windows still open count for the
+      months observed). Closer in time to the test, but its windows are short (1 to 3
+      months), and they do not show how far a six-month risk should spread: on four generator
+      seeds (of the generator before its final volume adjustment) it left test calibration
+      slopes of 0.65 to 0.97 (``"complete"``: 0.90 to 1.17).
+    - ``"none"``: no map.
 
     Each setting of the ``kind``'s penalty is fitted on ``fit_rows`` (outcomes cut at the first
     validation date) and scored on ``validation_rows`` by the log-likelihood of being named
@@ -1319,10 +1382,15 @@ def fit_risk_model(
     xv = validation_rows[features].to_numpy(float)
     ev = validation_rows["exposure"].to_numpy(float)
     yv = validation_rows["label"].to_numpy(int)
+    if recalibrate not in ("shrunk", "recent", "complete", "none"):
+        raise AnalysisProblem(f"unknown recalibration {recalibrate!r}: use shrunk, complete, "
+                              "recent or none")
     tried: dict[str, dict[str, Any]] = {}
     best: tuple[float, str] | None = None
+    held_p: dict[str, np.ndarray] = {}
     for label, est in _candidates(kind, features, seed):
         p = _fit_one(kind, est, fit_rows, features).prob_within(xv, ev)
+        held_p[label] = p
         ll = censored_log_likelihood(p, yv)
         aucs = [binary_metrics(g["label"], p[g.index.to_numpy()]).auc
                 for _, g in validation_rows.groupby("index_date")]
@@ -1334,12 +1402,172 @@ def fit_risk_model(
     label = best[1]
     final = _fit_one(kind, dict(_candidates(kind, features, seed))[label], train_rows, features)
     dates = sorted(pd.to_datetime(train_rows["index_date"]).unique())
-    return RiskModel(
+    model = RiskModel(
         kind=kind, estimator=final, features=features,
         reference=_reference(train_rows, features), months=months,
         trained_dates=(str(pd.Timestamp(dates[0]).date()), str(pd.Timestamp(dates[-1]).date())),
         n_train=len(train_rows), validation={"chosen": label, "settings": tried},
     )
+    if recalibrate == "recent":
+        a, b = fit_rate_calibration(yv, held_p[label], ev)
+        model.calibration, model.calibration_scale = (a, b), "rate"
+        model.validation["calibration"] = {
+            "scale": "rate", "intercept": round(a, 4), "slope": round(b, 4),
+            "dates": [str(pd.Timestamp(d).date())
+                      for d in sorted(pd.to_datetime(validation_rows["index_date"]).unique())],
+            "n": len(validation_rows)}
+    elif recalibrate in ("shrunk", "complete") and calibration is not None:
+        before, held = calibration
+        first = replace(model, estimator=_fit_one(
+            kind, dict(_candidates(kind, features, seed))[label], before, features))
+        ph = first.predict(held)
+        extra: dict[str, Any] = {}
+        if recalibrate == "shrunk":
+            a, b, se = fit_shrunk_calibration(held["label"], ph, held["person_id"])
+            model.calibration = (a, b)
+            unshrunk = fit_calibration(held["label"], ph)[1]
+            extra = {"fitted_slope": round(unshrunk, 4),
+                     "slope_se": None if math.isnan(se) else round(se, 4)}
+        else:
+            model.calibration = fit_calibration(held["label"], ph)
+        model.validation["calibration"] = {
+            "method": recalibrate,
+            "intercept": round(model.calibration[0], 4), "slope": round(model.calibration[1], 4),
+            **extra,
+            "dates": [str(pd.Timestamp(d).date())
+                      for d in sorted(pd.to_datetime(held["index_date"]).unique())],
+            "n": len(held)}
+    return model
+
+
+def _rate_map(p: np.ndarray, months: np.ndarray | float, a: float, b: float) -> np.ndarray:
+    """Apply a rate map: ``p`` within ``months`` -> rate -> ``exp(a) rate^b`` -> probability."""
+    e = np.maximum(np.asarray(months, dtype=float), 1e-9)
+    rate = np.maximum(-np.log1p(-np.clip(np.asarray(p, dtype=float), 0.0, 1 - 1e-12)) / e,
+                      1e-12)
+    return np.asarray(-np.expm1(-np.exp(a + b * np.log(rate)) * e), dtype=float)
+
+
+def fit_rate_calibration(y: Values, p: Values, months: Values) -> tuple[float, float]:
+    """Recalibration of a rate: ``rate' = exp(a) rate^b``, where ``rate = -log(1 - p) / e`` is
+    the monthly rate implied by ``p``, the probability of a new incident within the ``e``
+    months observed. Fitted by maximum likelihood of "named again within the months observed"
+    (a complementary log-log regression on ``log rate`` with ``log e`` as an offset), so
+    windows cut short by the end of the data count for what they observed. ``b < 1`` means the
+    model spread its risks too far (overfitting, or a drift it did not see); ``a`` moves them
+    all. Returns ``(0, 1)`` (no change) when the rows hold only one outcome.
+
+    Examples
+    --------
+    Risks spread twice as far as the truth (rate ``r^2`` where the truth is ``r``):
+
+    >>> rng = np.random.default_rng(0)
+    >>> r = np.exp(rng.normal(-1.5, 0.6, 4000))
+    >>> e = rng.choice([1.0, 3.0, 6.0], 4000)
+    >>> y = (rng.random(4000) < -np.expm1(-r * e)).astype(int)
+    >>> a, b = fit_rate_calibration(y, -np.expm1(-(r ** 2) * e), e)
+    >>> bool(abs(b - 0.5) < 0.1), bool(abs(a) < 0.2)
+    (True, True)
+    """
+    from scipy.optimize import minimize
+
+    yy = np.asarray(y, dtype=float)
+    e = np.maximum(np.asarray(months, dtype=float), 1e-9)
+    pp = np.clip(np.asarray(p, dtype=float), 1e-9, 1 - 1e-9)
+    lr = np.log(-np.log1p(-pp) / e)
+    if len(np.unique(yy)) < 2 or np.ptp(lr) == 0:
+        return 0.0, 1.0
+    centre = float(lr.mean())
+
+    def nll(beta: np.ndarray) -> float:
+        h = np.exp(beta[0] + beta[1] * (lr - centre)) * e
+        return float(-np.sum(yy * np.log(-np.expm1(-np.maximum(h, 1e-12))) - (1 - yy) * h))
+
+    res = minimize(nll, np.array([centre, 1.0]), method="Nelder-Mead",
+                   options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
+    c, b = float(res.x[0]), float(res.x[1])
+    return c - b * centre, b
+
+
+def fit_calibration(y: Values, p: Values) -> tuple[float, float]:
+    """Logistic recalibration ``logit P(y) = a + b logit(p)`` (Cox 1958): the map that makes
+    ``p`` calibrated on the rows it is fitted on (their calibration slope becomes 1 and
+    intercept 0). Fitted on index dates held out from the model, whose whole outcome windows
+    were observed; returns ``(0, 1)`` (no change) when the rows hold only one outcome.
+
+    Examples
+    --------
+    >>> a, b = fit_calibration([0, 0, 0, 1, 0, 1, 1, 1], [0.5, 0.5, 0.5, 0.5, 0.8, 0.8, 0.8, 0.8])
+    >>> a2, b2 = calibration_intercept_slope([0, 0, 0, 1, 0, 1, 1, 1],
+    ...                                      _expit(a + b * _logit(np.array([0.5] * 4 + [0.8] * 4))))
+    >>> round(a2, 6) == 0.0, round(b2, 6) == 1.0
+    (True, True)
+    """
+    yy = np.asarray(y, dtype=float)
+    lp = _logit(np.asarray(p, dtype=float))
+    if len(np.unique(yy)) < 2 or np.ptp(lp) == 0:
+        return 0.0, 1.0
+    a, b = _logistic_fit(lp, yy, np.zeros(len(yy)))
+    return float(a), float(b)
+
+
+def shrink_slope(slope: float, se: float) -> float:
+    """The calibration map's slope shrunk toward 1 by how sure the fit is of it (positive-part
+    James-Stein): ``1 + w (slope - 1)`` with ``w = max(0, 1 - se^2 / (slope - 1)^2)``. A slope
+    within one standard error of 1 becomes 1; a slope many standard errors away is kept.
+
+    Examples
+    --------
+    >>> shrink_slope(0.5, 0.25)  # w = 1 - 0.0625 / 0.25 = 0.75
+    0.625
+    >>> shrink_slope(0.9, 0.2), shrink_slope(1.0, 0.0)
+    (1.0, 1.0)
+    """
+    gap = float(slope) - 1.0
+    if gap == 0.0:
+        return 1.0
+    w = max(0.0, 1.0 - (float(se) / gap) ** 2)
+    return 1.0 + w * gap
+
+
+def fit_shrunk_calibration(y: Values, p: Values, groups: Values | None = None
+                           ) -> tuple[float, float, float]:
+    """Logistic recalibration with its slope shrunk toward 1: fit ``logit P(y) = a + b logit(p)``
+    (:func:`fit_calibration`), estimate the standard error of ``b`` (sandwich, clustered by
+    ``groups``, the person: the same person is on several index dates), shrink ``b`` with
+    :func:`shrink_slope`, then refit the intercept with the slope held there
+    (calibration-in-the-large given the slope). Returns ``(a, b, se)``.
+
+    A few hundred calibration rows estimate a slope only to about +-0.15, so an unshrunk map
+    moves the slope by noise as often as by signal; an intercept is estimated far better.
+
+    Examples
+    --------
+    Every risk 0.5, three in four named again: no slope to fit, the intercept is logit 0.75:
+
+    >>> a, b, se = fit_shrunk_calibration([1, 1, 1, 0] * 5, [0.5] * 20)
+    >>> round(a, 6) == round(math.log(3), 6), b
+    (True, 1.0)
+    """
+    yy = np.asarray(y, dtype=float)
+    lp = _logit(np.asarray(p, dtype=float))
+    if len(np.unique(yy)) < 2:
+        return 0.0, 1.0, float("nan")
+    if np.ptp(lp) == 0:
+        return float(_logistic_fit(None, yy, lp)[0]), 1.0, float("nan")
+    a, b = _logistic_fit(lp, yy, np.zeros(len(yy)))
+    design = np.column_stack([np.ones(len(yy)), lp])
+    fitted = _expit(a + b * lp)
+    hess = design.T @ (design * (fitted * (1 - fitted))[:, None])
+    score = design * (yy - fitted)[:, None]
+    g = np.arange(len(yy)) if groups is None else pd.factorize(pd.Series(list(groups)))[0]
+    per = np.zeros((int(g.max()) + 1, 2))
+    np.add.at(per, g, score)
+    inv = np.linalg.inv(hess)
+    se = float(np.sqrt(max((inv @ (per.T @ per) @ inv)[1, 1], 0.0)))
+    b_star = shrink_slope(float(b), se)
+    a_star = float(_logistic_fit(None, yy, b_star * lp)[0])
+    return a_star, b_star, se
 
 
 def fit_prior_count_baseline(rows: pd.DataFrame, column: str = "incidents_12m") -> Any:
@@ -1406,15 +1634,16 @@ def ground_truth_ceiling(test: pd.DataFrame, person_map: pd.DataFrame, truth: pd
         ``person_id`` -> ``true_person_id``.
     truth : DataFrame
         ``true_person_id``, ``month`` (YYYY-MM), ``monthly_rate``, ``true_risk_6m``,
-        ``next_6m_incident`` (perpetrator_risk.csv). The true risk at an index date is the one
-        at the end of the month before it; for other windows than 6 months it is
+        ``next_6m_incident`` (perpetrator_risk.csv; ``true_risk_3m`` and ``true_risk_12m``
+        when present). The true risk at an index date is the one at the end of the month
+        before it; for a window without its own column it is approximated by
         ``1 - exp(-sum of the next months' true rates)``.
     """
     t = truth.copy()
     t["month"] = pd.PeriodIndex(t["month"].astype(str), freq="M")
     t = t.sort_values(["true_person_id", "month"])
-    if months == 6:
-        t["risk"] = t["true_risk_6m"].astype(float)
+    if f"true_risk_{months}m" in t:
+        t["risk"] = t[f"true_risk_{months}m"].astype(float)
     else:
         rates = t.groupby("true_person_id")["monthly_rate"]
         fwd = sum(rates.shift(-k) for k in range(1, months + 1))
@@ -1542,6 +1771,8 @@ def _settings(config: dict[str, Any], months: int | None) -> dict[str, Any]:
         "min_history_months": int(cfg["min_history_months"]),
         "test_months": int(cfg["test_months"]),
         "validation_months": int(cfg["validation_months"]),
+        "calibration_months": int(cfg.get("calibration_months", 3)),
+        "recalibrate": str(cfg.get("calibration", "shrunk")),
         "model": str(cfg.get("model", "poisson")),
         "compare": [str(k) for k in (cfg.get("compare") or [])],
         "seed": int(cfg.get("seed", 20220101)),
@@ -1554,6 +1785,27 @@ class _Folds:
     validation: pd.DataFrame  # outcomes cut at the cutoff
     train: pd.DataFrame       # fit + validation dates, outcomes cut at the cutoff
     features: list[str]
+    calibration: tuple[pd.DataFrame, pd.DataFrame] | None = None
+
+
+def calibration_dates(dates: Sequence[Any], months: int, cutoff: Any, n: int
+                      ) -> list[pd.Timestamp]:
+    """The last ``n`` training dates whose whole ``months`` outcome window ends by ``cutoff``
+    (the calibration slice), or none when fewer than two earlier dates are left to fit on.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2021-04-01", "2022-01-01", freq="MS")
+    >>> [str(d.date()) for d in calibration_dates(ds, 6, "2022-02-01", 3)]
+    ['2021-06-01', '2021-07-01', '2021-08-01']
+    """
+    cut = _ts(cutoff)
+    ds = sorted(_ts(d) for d in dates)
+    done = [d for d in ds if d + pd.DateOffset(months=months) <= cut]
+    chosen = done[-n:] if n > 0 else []
+    if not chosen or len([d for d in ds if d < chosen[0]]) < 2:
+        return []
+    return chosen
 
 
 def _folds(history: History, fit_dates: list[pd.Timestamp], validate: list[pd.Timestamp],
@@ -1565,8 +1817,15 @@ def _folds(history: History, fit_dates: list[pd.Timestamp], validate: list[pd.Ti
     fit_rows = build_dataset(history, fit_dates, months, cutoff=validate[0],
                              check_leakage=False, **kw).rows
     when = pd.to_datetime(train.rows["index_date"])
+    calib = calibration_dates([*fit_dates, *validate], months, cutoff, s["calibration_months"])
+    calibration = None
+    if calib:
+        before = train.rows[~when.isin(calib)].reset_index(drop=True)
+        held = train.rows[when.isin(calib)].reset_index(drop=True)
+        if before["label"].nunique() == 2 and held["label"].nunique() == 2:
+            calibration = (before, held)
     return _Folds(fit_rows, train.rows[when.isin(validate)].reset_index(drop=True),
-                  train.rows, train.features)
+                  train.rows, train.features, calibration)
 
 
 def evaluate(
@@ -1592,12 +1851,14 @@ def evaluate(
                          lookback_months=s["lookback_months"], check_leakage=check_leakage,
                          agencies=sorted(history.incidents["agency"].dropna().unique())).rows
     model = fit_risk_model(folds.fit, folds.validation, folds.train, folds.features, months,
-                           kind=s["model"], seed=s["seed"])
+                           kind=s["model"], seed=s["seed"], calibration=folds.calibration,
+                           recalibrate=s["recalibrate"])
     model.outcomes_until = str(split.cutoff.date())
     comparison = {}
     for kind in [k for k in s["compare"] if k != s["model"]]:
         other = fit_risk_model(folds.fit, folds.validation, folds.train, folds.features, months,
-                               kind=kind, seed=s["seed"])
+                               kind=kind, seed=s["seed"], calibration=folds.calibration,
+                               recalibrate=s["recalibrate"])
         comparison[kind] = binary_metrics(test["label"], other.predict(test))
     baseline = fit_prior_count_baseline(folds.train)
     test["risk"] = model.predict(test)
@@ -1642,7 +1903,8 @@ def fit_current_model(history: History, config: dict[str, Any], *, months: int |
     v = s["validation_months"]
     folds = _folds(history, dates[:-v], dates[-v:], months, history.data_end, s, check_leakage)
     model = fit_risk_model(folds.fit, folds.validation, folds.train, folds.features, months,
-                           kind=s["model"], seed=s["seed"])
+                           kind=s["model"], seed=s["seed"], calibration=folds.calibration,
+                           recalibrate=s["recalibrate"])
     model.outcomes_until = str(history.data_end.date())
     return model
 

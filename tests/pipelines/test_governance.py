@@ -277,9 +277,12 @@ def _personal_strings(con) -> dict[str, set[str]]:
         return {str(r[0]).strip() for r in con.execute(sql).fetchall()
                 if r[0] is not None and len(str(r[0]).strip()) >= 4}
 
+    # A surname that is also a category the pack reports (ethnicity "White") is not a leak.
+    labels = {v.lower() for v in col("SELECT ethnicity FROM core_person_record")}
     return {
         "full names": col("SELECT first_name || ' ' || last_name FROM core_person_record"),
-        "surnames": col("SELECT last_name FROM core_person_record"),
+        "surnames": {v for v in col("SELECT last_name FROM core_person_record")
+                     if v.lower() not in labels},
         "person refs": col("SELECT person_ref FROM core_person_record")
         | col("SELECT person_record_id FROM core_person_record"),
         "addresses": col("SELECT address FROM core_person_record")
@@ -314,7 +317,10 @@ def assert_no_personal_data(text: str, con) -> None:
         assert values or kind in ("uprns",), f"the sample should hold {kind}"
         for value in values:
             if kind == "surnames":
-                found += [(kind, form) for form in {value, value.title()} if form in exact]
+                # as held or capitalised; a surname held in lower case (a messy council record)
+                # is looked for capitalised only, since "ward" or "hall" are ordinary words too
+                forms = {value.title()} | ({value} if not value.islower() else set())
+                found += [(kind, form) for form in forms if form in exact]
             elif " ".join(_tokens(value.lower())) in runs:
                 found.append((kind, value))
     assert not found, f"personal data in a governance output: {found[:10]}"

@@ -218,6 +218,98 @@ def test_perfect_calibration_has_intercept_zero_and_slope_one():
     assert slope == pytest.approx(1.0, abs=1e-6)
 
 
+def test_rate_recalibration_by_hand():
+    # Two groups observed for 2 months: predicted rates 0.1 and 0.4 a month, observed
+    # P(named again) 1 - exp(-2 x 0.2) and 1 - exp(-2 x 0.3). The map rate' = exp(a) rate^b
+    # passes through both: b = ln(0.3 / 0.2) / ln(4), a = ln 0.2 - b ln 0.1.
+    n = 20000
+    q1, q2 = -math.expm1(-0.4), -math.expm1(-0.6)
+    k1, k2 = round(q1 * n), round(q2 * n)
+    y = [1] * k1 + [0] * (n - k1) + [1] * k2 + [0] * (n - k2)
+    p = [-math.expm1(-0.2)] * n + [-math.expm1(-0.8)] * n
+    a, b = rf.fit_rate_calibration(y, p, [2.0] * (2 * n))
+    b_exp = math.log(1.5) / math.log(4)
+    assert b == pytest.approx(b_exp, abs=2e-3)
+    assert a == pytest.approx(math.log(0.2) - b_exp * math.log(0.1), abs=5e-3)
+    assert rf.fit_rate_calibration([1, 1], [0.3, 0.6], [6, 6]) == (0.0, 1.0)
+
+
+def test_slope_shrinkage_by_hand():
+    # w = max(0, 1 - se^2 / (b - 1)^2): b = 0.5, se = 0.25 -> w = 0.75 -> 1 - 0.75 x 0.5
+    assert rf.shrink_slope(0.5, 0.25) == pytest.approx(0.625)
+    assert rf.shrink_slope(1.4, 0.1) == pytest.approx(1 + 0.4 * (1 - 0.01 / 0.16))
+    assert rf.shrink_slope(0.8, 0.25) == 1.0  # within one standard error of 1: no slope
+    assert rf.shrink_slope(0.3, 0.0) == pytest.approx(0.3)  # certain: kept
+
+
+def test_shrunk_recalibration_by_hand():
+    # No spread to fit a slope on: the slope stays 1 and the intercept is logit(3/4) - logit(1/2)
+    a, b, se = rf.fit_shrunk_calibration([1, 1, 1, 0] * 5, [0.5] * 20)
+    assert (a, b) == (pytest.approx(math.log(3)), 1.0) and math.isnan(se)
+    # Two groups at p 0.2 and 0.8 observed at 0.3 and 0.7: the unshrunk map passes through
+    # both, b = logit(0.7) / logit(0.8) = 0.611. With 1000 rows a group the slope is sure
+    # (se ~ 0.04), so it is kept almost whole; with 10 rows a group (se ~ 0.35) it is pulled
+    # most of the way back to 1. The intercept is 0 by symmetry either way.
+    def groups(n):
+        y = [1] * (3 * n) + [0] * (7 * n) + [1] * (7 * n) + [0] * (3 * n)
+        return y, [0.2] * (10 * n) + [0.8] * (10 * n)
+    b_full = math.log(7 / 3) / math.log(4)
+    a, b, se = rf.fit_shrunk_calibration(*groups(100))
+    se_100 = se
+    assert rf.fit_calibration(*groups(100))[1] == pytest.approx(b_full)
+    assert b == pytest.approx(rf.shrink_slope(b_full, se)) and b_full < b < b_full + 0.01
+    assert a == pytest.approx(0.0, abs=1e-9)
+    a, b, se = rf.fit_shrunk_calibration(*groups(1))
+    assert 0.3 < se < abs(b_full - 1) and a == pytest.approx(0.0, abs=1e-9)
+    assert b == pytest.approx(rf.shrink_slope(b_full, se)) and b > 0.9
+    # Rows of one person count once for the standard error: the same rows as 2 people only
+    # are far less sure than as 2000
+    y, p = groups(100)
+    _, _, se_people = rf.fit_shrunk_calibration(y, p, list(range(len(y))))
+    _, _, se_two = rf.fit_shrunk_calibration(y, p, [i % 2 for i in range(len(y))])
+    assert se_people == pytest.approx(se_100) and se_two != pytest.approx(se_people)
+
+
+def test_the_default_recalibration_is_shrunk_and_stored(history):
+    cfg = fast_config(load_config())
+    cfg["reoffending"]["compare"] = []
+    ev = rf.evaluate(history, cfg, check_leakage=False)
+    cal = ev.model.validation["calibration"]
+    assert cal["method"] == "shrunk" and ev.model.calibration_scale == "logit"
+    assert ev.model.calibration == (pytest.approx(cal["intercept"], abs=1e-4),
+                                    pytest.approx(cal["slope"], abs=1e-4))
+    assert cal["slope"] == pytest.approx(rf.shrink_slope(cal["fitted_slope"], cal["slope_se"]),
+                                         abs=1e-3)
+
+
+@pytest.mark.parametrize("how", ["complete", "recent", "none"])
+def test_the_other_recalibrations_fit_store_and_predict(history, how):
+    cfg = fast_config(load_config())
+    cfg["reoffending"]["calibration"] = how
+    cfg["reoffending"]["compare"] = []
+    ev = rf.evaluate(history, cfg, check_leakage=False)
+    cal = ev.model.validation.get("calibration")
+    if how == "none":
+        assert cal is None and ev.model.calibration == (0.0, 1.0)
+    elif how == "complete":
+        assert cal["method"] == "complete" and "slope_se" not in cal
+    else:
+        assert cal["scale"] == "rate" and ev.model.calibration_scale == "rate"
+        assert cal["dates"] == [str(d.date()) for d in ev.split.validate]
+    again = rf.model_from_bytes(rf.model_bytes(ev.model))
+    f = rf.features_at(history, AT)
+    np.testing.assert_allclose(again.predict(f), ev.model.predict(f))
+    assert ((ev.test["risk"] > 0) & (ev.test["risk"] < 1)).all()
+
+
+def test_an_unknown_recalibration_is_refused(history):
+    cfg = fast_config(load_config())
+    cfg["reoffending"]["calibration"] = "isotonic"
+    cfg["reoffending"]["compare"] = []
+    with pytest.raises(rf.AnalysisProblem, match="unknown recalibration"):
+        rf.evaluate(history, cfg, check_leakage=False)
+
+
 def test_reliability_table_by_hand():
     t = rf.reliability_table([0, 1, 1, 0, 1], [0.12, 0.18, 0.55, 0.58, 0.95], bins=10)
     assert t["bin_from"].tolist() == [0.1, 0.5, 0.9]

@@ -30,7 +30,9 @@ def test_evaluate_json_has_the_metrics_and_the_ceiling_on_the_sample(sample_db, 
     for key in ("auc", "baseline_auc", "rule_auc", "brier", "calibration_slope",
                 "calibration_intercept", "n_train", "n_test", "subgroups", "ceiling_auc"):
         assert key in out, key
-    assert out["auc"] > out["baseline_auc"] > out["rule_auc"]
+    assert out["auc"] > max(out["baseline_auc"], out["rule_auc"])
+    # prior offending predicts, as in the literature: beating the baselines means something
+    assert out["baseline_auc"] > 0.55 and out["rule_auc"] > 0.55
     assert 0.65 < out["ceiling_auc"] < 0.8 and out["ceiling_coverage"] > 0.95
     assert out["months"] == 6
 

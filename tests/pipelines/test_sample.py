@@ -469,11 +469,23 @@ def test_perpetrator_truth_is_coherent(sample):
     by_age = (base["rate"] / base["prop"]).groupby(
         [base["domain"], base["age_band"]]).mean().unstack()
     assert (by_age["10-17"] > by_age["50+"]).all()
-    # The true risk is informative about what happens next: the ceiling for a model.
-    seen = risk[risk["next_6m_incident"] != ""]
+    # The true risk is informative about what happens next (the ceiling for a model), among
+    # the people a model scores: named in the last 12 months.
+    risk = risk.sort_values(["true_person_id", "month"])
+    past = risk.groupby("true_person_id")["incidents"].transform(
+        lambda c: c.astype(int).rolling(12, min_periods=1).sum())
+    seen = risk[(risk["next_6m_incident"] != "") & (past > 0)]
     auc = _auc(seen["next_6m_incident"].astype(int).to_numpy(),
                seen["true_risk_6m"].astype(float).to_numpy())
-    assert auc > 0.65
+    assert auc > 0.68
+    # Prior offending predicts reoffending (as in the literature), though less than the truth:
+    # interventions are modest, so the most prolific are not reliably stopped.
+    prior = _auc(seen["next_6m_incident"].astype(int).to_numpy(), past[seen.index].to_numpy())
+    assert 0.58 < prior < auc
+    # Offending comes in bursts: a month after an incident carries self-excitation.
+    excited = risk["excitation"].astype(float)
+    after = risk.groupby("true_person_id")["incidents"].shift(1).fillna(0).astype(int) > 0
+    assert excited[after].mean() > 3 * excited[~after].mean()
     # Effective interventions lower the monthly rate from the month after.
     iv = _truth(out, "perpetrator_interventions.csv")
     worked = iv[(iv["effective"] == "yes") & (iv["action"] == "ABC")]
