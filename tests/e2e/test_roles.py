@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from dashboard.navigation import PAGES
 from pipelines.users import hash_password
@@ -178,15 +179,29 @@ def test_analyst_uploads_checks_and_commits_an_export(page: Page, role_server: s
     # the file chip is in the page once the upload arrived (it may be drawn clipped)
     expect(page.get_by_test_id("stFileChipName").filter(has_text="incidents.csv")).to_be_attached(
         timeout=30_000)
-    page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name=re.compile(r"^incidents:")).click()
+    # the upload reruns the page, and a rerun can close a dropdown opened meanwhile: open it
+    # once the page is idle, and again if the options did not stay open
     wait_ready(page)
-    page.get_by_role("button", name="Check the file").click()
+    option = page.get_by_role("option", name=re.compile(r"^incidents:"))
+    for _ in range(3):
+        page.get_by_test_id("stSelectbox").first.click()
+        try:
+            option.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            wait_ready(page)
+    option.click()
+    wait_ready(page)
+    check = page.get_by_role("button", name="Check the file")
+    expect(check).to_be_enabled(timeout=60_000)
+    check.click()
     expect(page.get_by_test_id("stMetric").filter(has_text="Would load")).to_contain_text(
         "3", timeout=60_000)
     wait_ready(page)
     page.screenshot(path=str(screenshots / "upload-check.png"), full_page=False)
-    page.get_by_role("button", name="Commit to the warehouse").click()
+    commit = page.get_by_role("button", name="Commit to the warehouse")
+    expect(commit).to_be_enabled(timeout=60_000)
+    commit.click()
     expect(page.get_by_text("3 rows loaded, 0 rejected")).to_be_visible(timeout=120_000)
     wait_ready(page)
     page.screenshot(path=str(screenshots / "upload-committed.png"), full_page=False)
