@@ -204,14 +204,9 @@ def test_time_precision_is_decided_from_the_text_as_written(empty_db, tmp_path):
                                "T2": "datetime", "M1": "date", "M2": "date"}
 
 
-@pytest.mark.parametrize(("declared", "expected"), [
-    ("datetime", {"D1": "date", "M1": "datetime", "T1": "datetime"}),
-    ("date", {"D1": "date", "M1": "date", "T1": "date"}),
-    ("auto", {"D1": "date", "M1": "date", "T1": "datetime"}),
-])
-def test_a_mapping_can_declare_what_its_times_mean(empty_db, tmp_path, declared, expected):
-    db = empty_db()
-    mapping = write(tmp_path / "system.yaml", f"""
+def system_mapping(folder: Path, declared: str) -> Path:
+    """A mapping for a system's Ref, Logged and When columns, declaring what its times mean."""
+    return write(folder / f"system-{declared}.yaml", f"""
 name: some-system
 template: incidents
 agency: Some Council
@@ -220,6 +215,16 @@ dates:
   formats: ["%d/%m/%Y %H:%M", "%d/%m/%Y"]
   time_precision: {declared}
 """)
+
+
+@pytest.mark.parametrize(("declared", "expected"), [
+    ("datetime", {"D1": "date", "M1": "datetime", "T1": "datetime"}),
+    ("date", {"D1": "date", "M1": "date", "T1": "date"}),
+    ("auto", {"D1": "date", "M1": "date", "T1": "datetime"}),
+])
+def test_a_mapping_can_declare_what_its_times_mean(empty_db, tmp_path, declared, expected):
+    db = empty_db()
+    mapping = system_mapping(tmp_path, declared)
     export = write(tmp_path / "export.csv", "Ref,Logged,When\nD1,14/03/2022 09:00,12/03/2022\n"
                    "M1,14/03/2022 09:00,12/03/2022 00:00\nT1,14/03/2022 09:00,12/03/2022 22:30\n")
     assert run(db, "incidents", [export], mapping)["rows_loaded"] == 3
@@ -260,27 +265,16 @@ def test_a_changed_time_precision_applies_to_rows_already_held(empty_db, tmp_pat
     # from the first file) and adds M2, now under datetime: one source, one answer for both
     db = empty_db()
 
-    def mapping(declared: str) -> Path:
-        return write(tmp_path / f"system-{declared}.yaml", f"""
-name: some-system
-template: incidents
-agency: Some Council
-columns: {{source_ref: Ref, reported_at: Logged, occurred_at: When}}
-dates:
-  formats: ["%d/%m/%Y %H:%M", "%d/%m/%Y"]
-  time_precision: {declared}
-""")
-
     first = write(tmp_path / "first.csv", "Ref,Logged,When\nM1,14/03/2022 09:00,12/03/2022 00:00\n")
-    assert run(db, "incidents", [first], mapping("auto"))["rows_loaded"] == 1
+    assert run(db, "incidents", [first], system_mapping(tmp_path, "auto"))["rows_loaded"] == 1
     assert _precisions(db) == {"M1": "date"}
     second = write(tmp_path / "second.csv", "Ref,Logged,When\nM1,14/03/2022 09:00,12/03/2022 00:00\n"
                    "M2,15/03/2022 09:00,13/03/2022 00:00\n")
-    report = run(db, "incidents", [second], mapping("datetime"))
+    report = run(db, "incidents", [second], system_mapping(tmp_path, "datetime"))
     assert report["rows_loaded"] == 1 and report["rows_duplicate"] == 1
     assert _precisions(db) == {"M1": "datetime", "M2": "datetime"}
     # loading the same file again with the setting changed back applies it too
-    run(db, "incidents", [second], mapping("auto"))
+    run(db, "incidents", [second], system_mapping(tmp_path, "auto"))
     assert _precisions(db) == {"M1": "date", "M2": "date"}
 
 
