@@ -118,9 +118,10 @@ def sample_ground_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path
     """The sample's person map and true risks, when this warehouse holds the sample's people.
 
     Returns ``(person_map, truth)`` (``person_id`` -> ``true_person_id``; perpetrator_risk.csv)
-    or ``None`` when the folder lacks the files or none of the sample's people files were
-    loaded into this warehouse (recognised by their SHA-256, so a partnership's own data never
-    picks up the sample's answers).
+    or ``None`` when the folder lacks the files or not every one of the sample's people files
+    was loaded into this warehouse (recognised by their SHA-256, so a partnership's own data
+    never picks up the sample's answers, and a warehouse holding only part of the sample,
+    whose people are linked differently, gets no ceiling rather than a misleading one).
     """
     from .readers import file_sha256
 
@@ -130,10 +131,12 @@ def sample_ground_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path
     people_files = {str(Path(f).name) for f in pd.read_csv(records, usecols=["file"],
                                                            dtype=str)["file"].unique()}
     synthetic = truth_dir.parent / "synthetic"
-    hashes = [file_sha256(synthetic / name) for name in people_files
-              if (synthetic / name).exists()]
-    if not hashes or not scalar(
-            con, "SELECT count(*) FROM raw_file WHERE sha256 IN (SELECT unnest(?))", [hashes]):
+    if not people_files or not all((synthetic / name).exists() for name in people_files):
+        return None
+    hashes = sorted({file_sha256(synthetic / name) for name in people_files})
+    loaded = scalar(con, "SELECT count(DISTINCT sha256) FROM raw_file "
+                         "WHERE sha256 IN (SELECT unnest(?))", [hashes])
+    if loaded != len(hashes):
         return None
     pr = pd.read_csv(records, dtype=str).dropna(subset=["person_ref"])
     pr["person_record_id"] = pr["agency"] + ":" + pr["person_ref"]

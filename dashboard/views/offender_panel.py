@@ -39,9 +39,9 @@ else:
     st.caption(
         f"Risk from {info['version']} ({info['kind']}), trained {info['created_at']:%d %b %Y} "
         f"on data from {info['data_from']:%d %b %Y} to {info['data_to']:%d %b %Y}, scored as at "
-        f"{info['scored_at']:%d %b %Y}. Tested on later dates: AUC {m.get('auc', 0):.2f} "
-        f"(counting past incidents alone: {m.get('baseline_auc', 0):.2f}), calibration slope "
-        f"{m.get('calibration_slope', 0):.2f}. See the model card below.")
+        f"{info['scored_at']:%d %b %Y}. Tested on later dates: AUC {od.fmt_metric(m.get('auc'))} "
+        f"(counting past incidents alone: {od.fmt_metric(m.get('baseline_auc'))}), calibration "
+        f"slope {od.fmt_metric(m.get('calibration_slope'))}. See the model card below.")
     now = info.get("data_end_now")
     if now is not None and pd.Timestamp(now) > pd.Timestamp(info["data_to"]):
         st.warning(f"The warehouse now holds reports up to {pd.Timestamp(now):%d %b %Y}, after "

@@ -179,6 +179,7 @@ class History:
             incidents=self.incidents[self.incidents["known_at"] < cut],
             victims=self.victims[self.victims["known_at"] < cut],
             actions=self.actions[self.actions["known_at"] < cut],
+            data_end=min(self.data_end, cut),
             as_of=cut if self.as_of is None else min(cut, self.as_of),
         )
 
@@ -614,9 +615,10 @@ def outcomes_after(history: History, index_date: Any, months: int,
     """New incidents each person was named in from ``index_date``, for ``months`` months.
 
     An incident counts by when it *happened* (``occurred_at``). With ``cutoff`` the window
-    stops there if it is earlier (what could be known at the cutoff: the training outcomes of
-    a temporal split stop at the first test date); without it the whole window must lie inside
-    the data.
+    stops there if it is earlier, and only incidents *reported* before the cutoff count
+    (``known_at`` too: what could be known at the cutoff; the training outcomes of a temporal
+    split stop at the first test date, so an incident that happened before it but was reported
+    after it is not a training label); without it the whole window must lie inside the data.
 
     Returns
     -------
@@ -637,6 +639,8 @@ def outcomes_after(history: History, index_date: Any, months: int,
         raise AnalysisProblem(f"the outcome window from {at.date()} is empty (cutoff {end.date()})")
     inc = history.incidents
     new = inc[(inc["occurred_at"] >= at) & (inc["occurred_at"] < end)]
+    if cutoff is not None:
+        new = new[new["known_at"] < _ts(cutoff)]
     g = new.groupby("person_id")
     out = pd.DataFrame({"events": g["incident_group_id"].nunique(),
                         "first_event": g["occurred_at"].min()})
@@ -816,21 +820,57 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return np.asarray(expit(x), dtype=float)
 
 
-def _logistic_fit(x: np.ndarray | None, y: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """Unpenalised logistic regression of ``y`` on ``[1, x]`` with an offset (Newton-Raphson)."""
+def _logistic_loglik(design: np.ndarray, y: np.ndarray, offset: np.ndarray,
+                     beta: np.ndarray) -> float:
+    eta = offset + design @ beta
+    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+
+
+def _logistic_irls(x: np.ndarray | None, y: np.ndarray, offset: np.ndarray,
+                   max_iter: int = 100) -> tuple[np.ndarray, bool]:
+    """Unpenalised logistic regression of ``y`` on ``[1, x]`` with an offset: Newton-Raphson
+    with step-halving (a step that lowers the log-likelihood is halved until it does not).
+
+    Returns ``(beta, converged)``. ``converged`` is False when the iterations did not settle
+    or the coefficients ran away (the outcomes are separated, or nearly: the maximum
+    likelihood estimate does not exist), so the caller can fall back to a simpler map.
+    """
     n = len(y)
     design = np.ones((n, 1)) if x is None else np.column_stack([np.ones(n), x])
     beta = np.zeros(design.shape[1])
-    for _ in range(100):
+    ll = _logistic_loglik(design, y, offset, beta)
+    converged = False
+    for _ in range(max_iter):
         p = _expit(offset + design @ beta)
         w = np.maximum(p * (1 - p), 1e-12)
         grad = design.T @ (y - p)
         hess = design.T @ (design * w[:, None])
-        step = np.linalg.solve(hess + 1e-10 * np.eye(len(beta)), grad)
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
+        try:
+            step = np.linalg.solve(hess + 1e-10 * np.eye(len(beta)), grad)
+        except np.linalg.LinAlgError:
             break
-    return beta
+        t = 1.0
+        for _ in range(30):
+            trial = beta + t * step
+            ll_trial = _logistic_loglik(design, y, offset, trial)
+            if np.isfinite(ll_trial) and ll_trial >= ll - 1e-12:
+                break
+            t /= 2
+        else:
+            break
+        beta, moved, ll = trial, float(np.max(np.abs(t * step))), ll_trial
+        if moved < 1e-10:
+            converged = True
+            break
+    if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 50:
+        converged = False
+    return beta, converged
+
+
+def _logistic_fit(x: np.ndarray | None, y: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Unpenalised logistic regression of ``y`` on ``[1, x]`` with an offset (Newton-Raphson
+    with step-halving; see :func:`_logistic_irls` for the convergence flag)."""
+    return _logistic_irls(x, y, offset)[0]
 
 
 def calibration_intercept_slope(y: Values, p: Values) -> tuple[float, float]:
@@ -1409,31 +1449,40 @@ def fit_risk_model(
         n_train=len(train_rows), validation={"chosen": label, "settings": tried},
     )
     if recalibrate == "recent":
-        a, b = fit_rate_calibration(yv, held_p[label], ev)
+        people = int(validation_rows["person_id"].nunique())
+        pos = int(yv.sum())
+        small = people < CALIBRATION_MIN_PEOPLE or min(pos, len(yv) - pos) < CALIBRATION_MIN_OUTCOMES
+        a, b = (0.0, 1.0) if small else fit_rate_calibration(yv, held_p[label], ev)
+        fitted_b = b
+        b = _clamp_slope(b)
         model.calibration, model.calibration_scale = (a, b), "rate"
+        note = ("no map: the validation dates are too small for one "
+                f"({len(yv)} rows, {people} people, {pos} named again; a map needs at least "
+                f"{CALIBRATION_MIN_PEOPLE} people and {CALIBRATION_MIN_OUTCOMES} of each "
+                "outcome)" if small else "rate map fitted on the validation dates")
+        if b != fitted_b:
+            note += f"; the slope {fitted_b:.2f} was clamped into {list(CALIBRATION_SLOPE_RANGE)}"
         model.validation["calibration"] = {
-            "scale": "rate", "intercept": round(a, 4), "slope": round(b, 4),
+            "method": "none" if small else "recent", "scale": "rate",
+            "intercept": round(a, 4), "slope": round(b, 4), "slope_se": None,
+            "rows": len(validation_rows), "people": people, "note": note,
             "dates": [str(pd.Timestamp(d).date())
                       for d in sorted(pd.to_datetime(validation_rows["index_date"]).unique())],
             "n": len(validation_rows)}
+    elif recalibrate in ("shrunk", "complete") and calibration is None:
+        model.validation["calibration"] = {
+            "method": "none", "intercept": 0.0, "slope": 1.0, "slope_se": None, "rows": 0,
+            "people": 0, "note": "no map: too few training dates (or only one outcome) for a "
+                                 "calibration slice; the risks are the model's own"}
     elif recalibrate in ("shrunk", "complete") and calibration is not None:
         before, held = calibration
         first = replace(model, estimator=_fit_one(
             kind, dict(_candidates(kind, features, seed))[label], before, features))
         ph = first.predict(held)
-        extra: dict[str, Any] = {}
-        if recalibrate == "shrunk":
-            a, b, se = fit_shrunk_calibration(held["label"], ph, held["person_id"])
-            model.calibration = (a, b)
-            unshrunk = fit_calibration(held["label"], ph)[1]
-            extra = {"fitted_slope": round(unshrunk, 4),
-                     "slope_se": None if math.isnan(se) else round(se, 4)}
-        else:
-            model.calibration = fit_calibration(held["label"], ph)
+        cal = calibration_map(held["label"], ph, held["person_id"], recalibrate)
+        model.calibration = (cal["intercept"], cal["slope"])
         model.validation["calibration"] = {
-            "method": recalibrate,
-            "intercept": round(model.calibration[0], 4), "slope": round(model.calibration[1], 4),
-            **extra,
+            **cal, "intercept": round(cal["intercept"], 4), "slope": round(cal["slope"], 4),
             "dates": [str(pd.Timestamp(d).date())
                       for d in sorted(pd.to_datetime(held["index_date"]).unique())],
             "n": len(held)}
@@ -1530,13 +1579,36 @@ def shrink_slope(slope: float, se: float) -> float:
     return 1.0 + w * gap
 
 
+#: The least a calibration slice must hold for a map with a slope: people (the same person is on
+#: several index dates, so people, not rows, say how much the slice knows) and rows of each
+#: outcome. Below it only the intercept is fitted, and below :data:`CALIBRATION_MIN_INTERCEPT`
+#: no map at all: on five people a fitted map reversed the ranking (slope -2.4) or saturated
+#: every risk to 1 (slope 274).
+CALIBRATION_MIN_PEOPLE = 50
+CALIBRATION_MIN_OUTCOMES = 20
+#: The least for an intercept-only map (calibration-in-the-large): people, rows of each outcome.
+CALIBRATION_MIN_INTERCEPT = (20, 10)
+#: A fitted slope is clamped into this range: a map never reverses or flattens the ranking and
+#: never spreads it more than twice.
+CALIBRATION_SLOPE_RANGE = (0.25, 2.0)
+
+
+def _clamp_slope(b: float) -> float:
+    lo, hi = CALIBRATION_SLOPE_RANGE
+    return float(min(max(b, lo), hi))
+
+
 def fit_shrunk_calibration(y: Values, p: Values, groups: Values | None = None
                            ) -> tuple[float, float, float]:
     """Logistic recalibration with its slope shrunk toward 1: fit ``logit P(y) = a + b logit(p)``
     (:func:`fit_calibration`), estimate the standard error of ``b`` (sandwich, clustered by
-    ``groups``, the person: the same person is on several index dates), shrink ``b`` with
-    :func:`shrink_slope`, then refit the intercept with the slope held there
-    (calibration-in-the-large given the slope). Returns ``(a, b, se)``.
+    ``groups``, the person: the same person is on several index dates, with the small-sample
+    correction ``G / (G - 1)`` for ``G`` clusters), shrink ``b`` with :func:`shrink_slope`,
+    clamp it into :data:`CALIBRATION_SLOPE_RANGE`, then refit the intercept with the slope held
+    there (calibration-in-the-large given the slope). Returns ``(a, b, se)``.
+
+    When the slope fit does not converge (the outcomes are separated by the risks) the slope
+    stays 1 and ``se`` is NaN: only the intercept is fitted.
 
     A few hundred calibration rows estimate a slope only to about +-0.15, so an unshrunk map
     moves the slope by noise as often as by signal; an intercept is estimated far better.
@@ -1555,19 +1627,95 @@ def fit_shrunk_calibration(y: Values, p: Values, groups: Values | None = None
         return 0.0, 1.0, float("nan")
     if np.ptp(lp) == 0:
         return float(_logistic_fit(None, yy, lp)[0]), 1.0, float("nan")
-    a, b = _logistic_fit(lp, yy, np.zeros(len(yy)))
+    (a, b), ok = _logistic_irls(lp, yy, np.zeros(len(yy)))
+    if not ok:
+        return float(_logistic_fit(None, yy, lp)[0]), 1.0, float("nan")
     design = np.column_stack([np.ones(len(yy)), lp])
     fitted = _expit(a + b * lp)
     hess = design.T @ (design * (fitted * (1 - fitted))[:, None])
     score = design * (yy - fitted)[:, None]
     g = np.arange(len(yy)) if groups is None else pd.factorize(pd.Series(list(groups)))[0]
-    per = np.zeros((int(g.max()) + 1, 2))
+    n_groups = int(g.max()) + 1
+    per = np.zeros((n_groups, 2))
     np.add.at(per, g, score)
     inv = np.linalg.inv(hess)
-    se = float(np.sqrt(max((inv @ (per.T @ per) @ inv)[1, 1], 0.0)))
-    b_star = shrink_slope(float(b), se)
+    correction = n_groups / (n_groups - 1) if n_groups > 1 else float("nan")
+    se = float(np.sqrt(max((inv @ (per.T @ per) @ inv)[1, 1] * correction, 0.0)))
+    b_star = _clamp_slope(shrink_slope(float(b), se)) if np.isfinite(se) else 1.0
     a_star = float(_logistic_fit(None, yy, b_star * lp)[0])
     return a_star, b_star, se
+
+
+def calibration_map(y: Values, p: Values, groups: Values, method: str = "shrunk"
+                    ) -> dict[str, Any]:
+    """The logistic calibration map to store, with the checks that keep it sane on small data.
+
+    ``method`` is ``"shrunk"`` (:func:`fit_shrunk_calibration`) or ``"complete"``
+    (:func:`fit_calibration`, slope clamped). The slice must hold at least
+    :data:`CALIBRATION_MIN_PEOPLE` people and :data:`CALIBRATION_MIN_OUTCOMES` rows of each
+    outcome for a slope; with less (down to :data:`CALIBRATION_MIN_INTERCEPT`) only the
+    intercept is fitted (``method`` ``"intercept only"``), and with less still there is no map
+    (``"none"``). A slope fit that does not converge falls back to the intercept. The slope is
+    clamped into :data:`CALIBRATION_SLOPE_RANGE`, so the map never reverses the ranking.
+
+    Returns
+    -------
+    dict
+        ``method``, ``intercept``, ``slope`` (the map applied), ``fitted_slope`` (before
+        shrinking and clamping; ``None`` when no slope was fitted), ``slope_se``, ``rows``,
+        ``people``, ``named_again``, ``note`` (why the map is what it is).
+    """
+    yy = np.asarray(y, dtype=float)
+    pp = np.asarray(p, dtype=float)
+    lp = _logit(pp)
+    people = int(pd.Series(list(groups)).nunique())
+    pos = int(yy.sum())
+    neg = int(len(yy) - pos)
+    out: dict[str, Any] = {"method": method, "intercept": 0.0, "slope": 1.0,
+                           "fitted_slope": None, "slope_se": None, "rows": int(len(yy)),
+                           "people": people, "named_again": pos, "note": ""}
+    size = (f"{len(yy)} rows, {people} people, {pos} named again and {neg} not; a slope needs "
+            f"at least {CALIBRATION_MIN_PEOPLE} people and {CALIBRATION_MIN_OUTCOMES} of each "
+            "outcome")
+    min_people, min_each = CALIBRATION_MIN_INTERCEPT
+    if people < min_people or min(pos, neg) < min_each:
+        out.update(method="none", note=f"no map: the calibration slice is too small ({size}, "
+                                       f"an intercept {min_people} people and {min_each} of "
+                                       "each outcome); the risks are the model's own")
+        return out
+    intercept_only = people < CALIBRATION_MIN_PEOPLE or min(pos, neg) < CALIBRATION_MIN_OUTCOMES
+    note = f"intercept only: the calibration slice is too small for a slope ({size})"
+    if not intercept_only:
+        (a0, b0), ok = _logistic_irls(lp, yy, np.zeros(len(yy)))
+        if not ok or np.ptp(lp) == 0:
+            intercept_only = True
+            note = ("intercept only: the slope fit did not converge (the risks separate the "
+                    "outcomes, or do not vary)")
+    if intercept_only:
+        (a,), ok = _logistic_irls(None, yy, lp)
+        if not ok:
+            out.update(method="none", note="no map: the intercept fit did not converge")
+            return out
+        out.update(method="intercept only", intercept=float(a), note=note)
+        return out
+    out["fitted_slope"] = round(float(b0), 4)
+    if method == "shrunk":
+        a, b, se = fit_shrunk_calibration(yy, pp, groups)
+        out["slope_se"] = None if math.isnan(se) else round(se, 4)
+        wanted = shrink_slope(float(b0), se) if np.isfinite(se) else 1.0
+        note = "slope shrunk toward 1 by its standard error (clustered by person)"
+    else:
+        a, b = float(a0), float(b0)
+        wanted = b
+        note = "slope and intercept fitted"
+        if _clamp_slope(b) != b:
+            b = _clamp_slope(b)
+            a = float(_logistic_fit(None, yy, b * lp)[0])
+    if _clamp_slope(wanted) != wanted:
+        lo, hi = CALIBRATION_SLOPE_RANGE
+        note += f"; the slope {wanted:.2f} was clamped into [{lo}, {hi}]"
+    out.update(intercept=float(a), slope=float(b), note=note)
+    return out
 
 
 def fit_prior_count_baseline(rows: pd.DataFrame, column: str = "incidents_12m") -> Any:
@@ -1620,6 +1768,7 @@ class Ceiling:
     n: int                     # test rows with a known true risk
     coverage: float            # share of test rows mapped to a true person
     auc_true_outcome: float    # true risk against the true person's own outcome
+    model_auc: float = float("nan")  # the model's risk on the same rows as ``auc``
 
 
 def ground_truth_ceiling(test: pd.DataFrame, person_map: pd.DataFrame, truth: pd.DataFrame,
@@ -1629,7 +1778,9 @@ def ground_truth_ceiling(test: pd.DataFrame, person_map: pd.DataFrame, truth: pd
     Parameters
     ----------
     test : DataFrame
-        ``person_id``, ``index_date``, ``label``.
+        ``person_id``, ``index_date``, ``label`` and, when scored, ``risk`` (the model's AUC
+        on the same rows is then in ``model_auc``, so the share of the ceiling compares like
+        with like).
     person_map : DataFrame
         ``person_id`` -> ``true_person_id``.
     truth : DataFrame
@@ -1648,18 +1799,22 @@ def ground_truth_ceiling(test: pd.DataFrame, person_map: pd.DataFrame, truth: pd
         rates = t.groupby("true_person_id")["monthly_rate"]
         fwd = sum(rates.shift(-k) for k in range(1, months + 1))
         t["risk"] = 1 - np.exp(-fwd.astype(float))
-    rows = test[["person_id", "index_date", "label"]].merge(person_map, on="person_id", how="left")
+    cols = ["person_id", "index_date", "label", *(["risk"] if "risk" in test else [])]
+    rows = test[cols].merge(person_map, on="person_id", how="left")
     rows["month"] = (pd.to_datetime(rows["index_date"]) - pd.DateOffset(days=1)).dt.to_period("M")
-    rows = rows.merge(t[["true_person_id", "month", "risk", "next_6m_incident"]],
-                      on=["true_person_id", "month"], how="left")
+    rows = rows.rename(columns={"risk": "model_risk"}).merge(
+        t[["true_person_id", "month", "risk", "next_6m_incident"]],
+        on=["true_person_id", "month"], how="left")
     ok = rows["risk"].notna()
     m = binary_metrics(rows.loc[ok, "label"], rows.loc[ok, "risk"])
+    model_auc = (binary_metrics(rows.loc[ok, "label"], rows.loc[ok, "model_risk"]).auc
+                 if "model_risk" in rows and ok.any() else float("nan"))
     truth_outcome = rows.loc[ok & rows["next_6m_incident"].notna()]
     auc_true = (binary_metrics(truth_outcome["next_6m_incident"].astype(int),
                                truth_outcome["risk"]).auc
                 if months == 6 and len(truth_outcome) else float("nan"))
     return Ceiling(auc=m.auc, n=int(ok.sum()), coverage=float(ok.mean()) if len(rows) else 0.0,
-                   auc_true_outcome=auc_true)
+                   auc_true_outcome=auc_true, model_auc=model_auc)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1725,6 +1880,7 @@ class Evaluation:
             "subgroups_flagged": [f"{r['attribute']}={r['group']}"
                                   for r in self.subgroups.to_dict("records") if r["flag"]],
             "validation": self.model.validation.get("settings", {}),
+            "calibration": _calibration_summary(self.model),
             "compared": {
                 kind: {"auc": num(m.auc), "brier": num(m.brier),
                        "average_precision": num(m.average_precision),
@@ -1736,9 +1892,21 @@ class Evaluation:
             out["ceiling_auc"] = num(self.ceiling.auc)
             out["ceiling_auc_true_outcome"] = num(self.ceiling.auc_true_outcome)
             out["ceiling_coverage"] = num(self.ceiling.coverage)
-            out["share_of_ceiling"] = num(self.metrics.auc / self.ceiling.auc
+            # both AUCs on the same rows (those with a known true risk)
+            out["ceiling_model_auc"] = num(self.ceiling.model_auc)
+            out["share_of_ceiling"] = num(self.ceiling.model_auc / self.ceiling.auc
                                           if self.ceiling.auc else float("nan"))
         return out
+
+
+def _calibration_summary(model: RiskModel) -> dict[str, Any]:
+    """The calibration map the model applies, for ``evaluate --json``: ``method``, ``slope``,
+    ``slope_se``, ``rows``, ``people``, ``note`` (and the rest of what was stored)."""
+    cal = model.validation.get("calibration")
+    if cal is None:
+        return {"method": "none", "intercept": 0.0, "slope": 1.0, "slope_se": None, "rows": 0,
+                "people": 0, "note": "no map: reoffending.calibration is none"}
+    return {k: v for k, v in cal.items() if k != "dates"} | {"dates": cal.get("dates", [])}
 
 
 def precision_recall_table(y: Values, p: Values,

@@ -28,20 +28,39 @@ TruthOption = Annotated[
                                        "ceiling AUC when this warehouse holds the sample.")]
 
 
+def _fmt(value: Any, spec: str) -> str:
+    """``value`` formatted with ``spec``, or "n/a" when it is missing (None or NaN: a metric
+    that cannot be computed, such as an AUC on test dates where everybody was named again)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    try:
+        return format(value, spec)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _summary_lines(m: dict[str, Any]) -> list[str]:
+    split = m.get("split") or {}
     lines = [
-        f"model: {m['model']} ({m['model_choice']}), outcome within {m['months']} months",
-        f"test {m['split']['test_from']} to {m['split']['test_to']}: {m['n_test']:,} person-dates "
-        f"({m['test_people']:,} people); trained on {m['n_train']:,} with outcomes until "
-        f"{m['split']['training_outcomes_until']}",
-        f"AUC {m['auc']:.3f} (prior-count baseline {m['baseline_auc']:.3f}, rule "
-        f"{m['rule_auc']:.3f})",
-        f"Brier {m['brier']:.3f} (baseline {m['baseline_brier']:.3f}); calibration slope "
-        f"{m['calibration_slope']:.2f}, intercept {m['calibration_intercept']:.2f}",
+        f"model: {m.get('model')} ({m.get('model_choice')}), outcome within {m.get('months')} "
+        "months",
+        f"test {split.get('test_from')} to {split.get('test_to')}: {_fmt(m.get('n_test'), ',')} "
+        f"person-dates ({_fmt(m.get('test_people'), ',')} people); trained on "
+        f"{_fmt(m.get('n_train'), ',')} with outcomes until "
+        f"{split.get('training_outcomes_until')}",
+        f"AUC {_fmt(m.get('auc'), '.3f')} (prior-count baseline "
+        f"{_fmt(m.get('baseline_auc'), '.3f')}, rule {_fmt(m.get('rule_auc'), '.3f')})",
+        f"Brier {_fmt(m.get('brier'), '.3f')} (baseline {_fmt(m.get('baseline_brier'), '.3f')}); "
+        f"calibration slope {_fmt(m.get('calibration_slope'), '.2f')}, intercept "
+        f"{_fmt(m.get('calibration_intercept'), '.2f')}",
     ]
+    cal = m.get("calibration") or {}
+    if cal:
+        lines.append(f"calibration map: {cal.get('method')}"
+                     + (f" ({cal['note']})" if cal.get("note") else ""))
     if m.get("ceiling_auc") is not None:
-        lines.append(f"ceiling (true risk, synthetic sample) AUC {m['ceiling_auc']:.3f}: the "
-                     f"model reaches {m['share_of_ceiling']:.0%} of it")
+        lines.append(f"ceiling (true risk, synthetic sample) AUC {_fmt(m['ceiling_auc'], '.3f')}"
+                     f": the model reaches {_fmt(m.get('share_of_ceiling'), '.0%')} of it")
     flagged = m.get("subgroups_flagged") or []
     lines.append("subgroups flagged: " + (", ".join(flagged) if flagged else "none"))
     return lines
@@ -99,12 +118,21 @@ def train(
             result = train_and_store(con, cfg, months=months, truth_dir=truth)
     finally:
         con.close()
-    if as_json:
-        typer.echo(json.dumps({"model_id": result.model_id, "version": result.version,
-                               "scored_at": result.scored_at,
-                               "people_scored": result.people_scored, **result.evaluation}))
-        return
-    typer.echo(f"stored {result.version} (model_id {result.model_id}); scored "
-               f"{result.people_scored:,} people as at {result.scored_at}")
-    for line in _summary_lines(result.evaluation):
-        typer.echo(line)
+    # The model is committed from here on: whatever goes wrong printing must say so, never
+    # that the warehouse was not changed.
+    try:
+        if as_json:
+            typer.echo(json.dumps({"model_id": result.model_id, "version": result.version,
+                                   "scored_at": result.scored_at,
+                                   "people_scored": result.people_scored,
+                                   **result.evaluation}))
+            return
+        typer.echo(f"stored {result.version} (model_id {result.model_id}); scored "
+                   f"{_fmt(result.people_scored, ',')} people as at {result.scored_at}")
+        for line in _summary_lines(result.evaluation):
+            typer.echo(line)
+    except Exception as exc:  # noqa: BLE001 - reported, with what was stored
+        typer.echo(f"error: the model was stored (model_id {result.model_id}, "
+                   f"{result.version}) but its summary could not be printed: "
+                   f"{type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(3) from exc

@@ -208,3 +208,25 @@ def test_interventions_page_shows_curves_and_the_warning(trained_app):
     assert any("risk model's band" in c.value for c in at.caption)
     high = _table(at, "iv_table")
     assert len(high) >= 3
+
+
+def test_the_metric_formatter_prints_a_dash_for_a_missing_metric():
+    from dashboard.offenders_data import fmt_metric
+
+    assert fmt_metric(0.7312) == "0.73" and fmt_metric(1.04, ".1f") == "1.0"
+    assert fmt_metric(None) == fmt_metric(float("nan")) == fmt_metric("n/a") == "—"
+
+
+def test_panel_with_a_stored_model_whose_metrics_are_missing_still_shows(trained_app):
+    """A model trained on data where a metric cannot be computed (everybody in the test dates
+    named again: no AUC) stores None: the page must say "—", not crash."""
+    at, db = trained_app
+    con = connect(db)
+    try:
+        con.execute("UPDATE app_model SET metrics = json_merge_patch(metrics, "
+                    "'{\"auc\": null, \"baseline_auc\": null, \"calibration_slope\": null}')")
+    finally:
+        con.close()
+    _open(at, PANEL)
+    caption = next(c.value for c in at.caption if "Tested on later dates" in c.value)
+    assert "AUC — (counting past incidents alone: —), calibration slope —" in caption

@@ -262,12 +262,20 @@ def test_shrunk_recalibration_by_hand():
     a, b, se = rf.fit_shrunk_calibration(*groups(1))
     assert 0.3 < se < abs(b_full - 1) and a == pytest.approx(0.0, abs=1e-9)
     assert b == pytest.approx(rf.shrink_slope(b_full, se)) and b > 0.9
-    # Rows of one person count once for the standard error: the same rows as 2 people only
-    # are far less sure than as 2000
+    # Rows of one person count once for the standard error: 40 people on 50 index dates each,
+    # each person named again on all their dates or on none (their rows as correlated as can
+    # be), know about as much as 40 rows, far less than 2000 independent rows would
+    rng = np.random.default_rng(11)
+    risk = rng.uniform(0.1, 0.9, 40)
+    named = (rng.random(40) < risk).astype(int)
+    y, p = np.repeat(named, 50), np.repeat(risk, 50)
+    person = np.repeat(np.arange(40), 50)
+    _, _, se_rows = rf.fit_shrunk_calibration(y, p, np.arange(2000))
+    _, _, se_people = rf.fit_shrunk_calibration(y, p, person)
+    assert se_people > 3 * se_rows
     y, p = groups(100)
-    _, _, se_people = rf.fit_shrunk_calibration(y, p, list(range(len(y))))
-    _, _, se_two = rf.fit_shrunk_calibration(y, p, [i % 2 for i in range(len(y))])
-    assert se_people == pytest.approx(se_100) and se_two != pytest.approx(se_people)
+    _, _, se_each = rf.fit_shrunk_calibration(y, p, list(range(len(y))))
+    assert se_each == pytest.approx(se_100)  # one row a person is the default
 
 
 def test_the_default_recalibration_is_shrunk_and_stored(history):
@@ -292,7 +300,7 @@ def test_the_other_recalibrations_fit_store_and_predict(history, how):
     if how == "none":
         assert cal is None and ev.model.calibration == (0.0, 1.0)
     elif how == "complete":
-        assert cal["method"] == "complete" and "slope_se" not in cal
+        assert cal["method"] == "complete" and cal["slope_se"] is None
     else:
         assert cal["scale"] == "rate" and ev.model.calibration_scale == "rate"
         assert cal["dates"] == [str(d.date()) for d in ev.split.validate]
@@ -387,3 +395,133 @@ def test_score_people_gives_a_band_and_factors_for_everyone(history, evaluation)
     assert scores["risk"].between(0, 1).all()
     assert set(scores["band"]) <= {"high", "medium", "low"}
     assert scores["factors"].map(lambda x: isinstance(x, list)).all()
+
+
+# --------------------------------------------------------------------------------------------
+# The calibration map stays sane on small or odd data
+
+
+def test_a_calibration_slice_of_a_few_people_gets_no_map():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.2, 0.9, 15)
+    y = (rng.random(15) < p).astype(int)
+    cal = rf.calibration_map(y, p, [i % 5 for i in range(15)])  # five people, three dates
+    assert cal["method"] == "none" and (cal["intercept"], cal["slope"]) == (0.0, 1.0)
+    assert cal["people"] == 5 and cal["rows"] == 15 and "too small" in cal["note"]
+
+
+def test_a_middling_calibration_slice_gets_an_intercept_only():
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.2, 0.8, 90)
+    y = (rng.random(90) < p).astype(int)
+    cal = rf.calibration_map(y, p, [i % 30 for i in range(90)])  # 30 people: below 50
+    assert cal["method"] == "intercept only" and cal["slope"] == 1.0
+    assert cal["fitted_slope"] is None and "too small for a slope" in cal["note"]
+
+
+def test_the_calibration_slope_is_clamped_and_never_reverses_the_ranking():
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.1, 0.9, 600)
+    y = (rng.random(600) < 1 - p).astype(int)  # the risks rank exactly the wrong way
+    for method in ("shrunk", "complete"):
+        cal = rf.calibration_map(y, p, range(600), method)
+        assert cal["slope"] == rf.CALIBRATION_SLOPE_RANGE[0] > 0, method
+        assert cal["fitted_slope"] < 0 and "clamped" in cal["note"]
+    a, b, _ = rf.fit_shrunk_calibration(y, p, range(600))
+    assert b == rf.CALIBRATION_SLOPE_RANGE[0]
+    # far too flat: the fitted slope would be ~5, the map spreads at most twice
+    q = rf._expit(0.2 * rf._logit(p))
+    y2 = (rng.random(600) < p).astype(int)
+    cal = rf.calibration_map(y2, q, range(600), "complete")
+    assert cal["fitted_slope"] > 2 and cal["slope"] == rf.CALIBRATION_SLOPE_RANGE[1]
+
+
+def test_separated_outcomes_do_not_converge_and_fall_back_to_an_intercept():
+    p = np.linspace(0.05, 0.95, 200)
+    y = (p > 0.5).astype(int)  # the risks separate the outcomes: no finite slope
+    beta, ok = rf._logistic_irls(rf._logit(p), y.astype(float), np.zeros(200))
+    assert not ok
+    cal = rf.calibration_map(y, p, range(200))
+    assert cal["method"] == "intercept only" and "did not converge" in cal["note"]
+    assert cal["slope"] == 1.0 and abs(cal["intercept"]) < 5
+
+
+def test_the_logistic_fit_steps_by_halves_and_converges_on_a_hard_start():
+    # a large offset makes plain Newton overshoot from zero; the fit must still reach the MLE
+    rng = np.random.default_rng(6)
+    x = rng.normal(0, 3, 400)
+    y = (rng.random(400) < rf._expit(-1 + 0.8 * x)).astype(float)
+    beta, ok = rf._logistic_irls(x, y, np.full(400, 8.0))
+    assert ok
+    from sklearn.linear_model import LogisticRegression
+
+    ref = LogisticRegression(C=1e9, max_iter=10000).fit(x[:, None], y)
+    assert beta[0] + 8.0 == pytest.approx(ref.intercept_[0], abs=1e-3)
+    assert beta[1] == pytest.approx(ref.coef_[0][0], abs=1e-3)
+
+
+def test_evaluate_on_a_handful_of_people_stores_no_map_and_says_why():
+    cfg = fast_config(load_config())
+    cfg["reoffending"]["compare"] = []
+    ev = rf.evaluate(synthetic_history(8, 7), cfg, check_leakage=False)
+    assert ev.model.calibration == (0.0, 1.0)
+    out = json.loads(json.dumps(ev.as_dict()))
+    cal = out["calibration"]
+    assert cal["method"] == "none" and cal["people"] == 8 and "too small" in cal["note"]
+    assert {"method", "slope", "slope_se", "rows", "people", "note"} <= set(cal)
+
+
+def test_evaluate_json_reports_the_calibration_map(evaluation):
+    cal = evaluation.as_dict()["calibration"]
+    assert cal["method"] == "shrunk" and cal["people"] >= rf.CALIBRATION_MIN_PEOPLE
+    assert cal["rows"] == cal["n"] and 0 < cal["slope"] <= 2 and cal["slope_se"] > 0
+
+
+# --------------------------------------------------------------------------------------------
+# What could be known at the cutoff
+
+
+def test_an_incident_reported_after_the_test_start_is_not_a_training_label(history,
+                                                                             evaluation):
+    """Incidents that happened before the first test date but were reported after it could
+    not be known when the model was fitted: the fitted model must be exactly the same."""
+    cfg = fast_config(load_config())
+    cut = evaluation.split.cutoff
+    train = rf.build_dataset(history, evaluation.split.train, 6, check_leakage=False,
+                             cutoff=cut).rows
+    planted = history
+    for pid in train["person_id"].unique()[:15]:
+        planted = _plant(planted, pid, cut + pd.Timedelta(days=30),
+                         occurred=cut - pd.Timedelta(days=10))
+    y = rf.outcomes_after(planted, cut - pd.DateOffset(months=1), 6, cutoff=cut)
+    assert y.equals(rf.outcomes_after(history, cut - pd.DateOffset(months=1), 6, cutoff=cut))
+    again = rf.evaluate(planted, cfg, check_leakage=False)
+    probe = train.sample(50, random_state=1)
+    np.testing.assert_allclose(again.model.predict(probe), evaluation.model.predict(probe))
+
+
+def test_the_leakage_guard_refuses_a_feature_computed_from_the_end_of_the_data(history):
+    def leaky(h: rf.History, index_date, **kw):
+        f = rf.features_at(h, index_date, **kw)
+        return f.assign(months_to_data_end=rf._months_between(pd.Timestamp(index_date),
+                                                              h.data_end))
+
+    with pytest.raises(rf.LeakageError, match="months_to_data_end"):
+        rf.assert_no_leakage(history, AT, build=leaky)
+    assert history.before(AT).data_end == AT
+
+
+def test_the_share_of_the_ceiling_compares_both_aucs_on_the_same_rows():
+    test = pd.DataFrame({"person_id": ["x", "y", "z", "w", "u", "v"],
+                         "index_date": pd.to_datetime(["2022-02-01"] * 6),
+                         "label": [1, 0, 1, 0, 1, 0],
+                         "risk": [0.9, 0.1, 0.2, 0.8, 0.9, 0.1]})
+    pmap = pd.DataFrame({"person_id": ["x", "y", "z", "w"], "true_person_id": list("XYZW")})
+    truth = pd.DataFrame({"true_person_id": list("XYZW"), "month": ["2022-01"] * 4,
+                          "monthly_rate": [0.1] * 4, "true_risk_6m": [0.9, 0.1, 0.8, 0.2],
+                          "next_6m_incident": [1, 0, 1, 0]})
+    ceiling = rf.ground_truth_ceiling(test, pmap, truth, 6)
+    assert ceiling.auc == 1.0 and ceiling.coverage == pytest.approx(4 / 6)
+    # on x, y, z, w (risks 0.9, 0.1, 0.2, 0.8) the model wins 3 of 4 pairs; on all six, 8 of 9
+    assert ceiling.model_auc == pytest.approx(0.75)
+    assert rf.binary_metrics(test["label"], test["risk"]).auc == pytest.approx(8 / 9)

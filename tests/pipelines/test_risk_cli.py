@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -65,3 +67,86 @@ def test_train_stores_the_model_its_metadata_and_scores(sample_db, fast_yaml, tm
     assert not {"sex", "ethnicity", "disability"} & set(json.loads(features))
     assert json.loads(metrics)["auc"] > 0.6 and size > 1000
     assert scored[1] > 100 and scored[0] > scored[1]
+
+
+def test_the_summary_prints_missing_metrics_as_na():
+    from pipelines.commands.risk import _summary_lines
+
+    m = {"model": "poisson", "model_choice": "poisson alpha=0.1", "months": 6,
+         "split": {"test_from": "2022-01-01", "test_to": "2022-06-01",
+                   "training_outcomes_until": "2022-01-01"},
+         "n_test": 15, "test_people": 5, "n_train": 40, "auc": None, "baseline_auc": None,
+         "rule_auc": 0.5, "brier": 0.2, "baseline_brier": None, "calibration_slope": None,
+         "calibration_intercept": None, "ceiling_auc": 0.7, "share_of_ceiling": None,
+         "calibration": {"method": "none", "note": "no map: the calibration slice is too small"},
+         "subgroups_flagged": []}
+    text = "\n".join(_summary_lines(m))
+    assert "AUC n/a (prior-count baseline n/a, rule 0.500)" in text
+    assert "calibration slope n/a, intercept n/a" in text and "reaches n/a of it" in text
+    assert "calibration map: none (no map: the calibration slice is too small)" in text
+
+
+def test_train_never_says_the_warehouse_was_unchanged_after_storing_the_model(
+        sample_db, fast_yaml, tmp_path, monkeypatch):
+    import pipelines.commands.risk as cmd
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(sample_db, db)
+
+    def broken(m):
+        raise ValueError("cannot format")
+
+    monkeypatch.setattr(cmd, "_summary_lines", broken)
+    result = CliRunner().invoke(app, ["risk", "train", "--db", str(db), "--config",
+                                      str(fast_yaml), "--months", "3"])
+    assert result.exit_code == 3
+    assert "the model was stored (model_id 1" in result.output
+    assert "not changed" not in result.output
+    con = connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM app_model").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_a_warehouse_holding_only_part_of_the_sample_gets_no_ceiling(tmp_path):
+    from pipelines.risk import sample_ground_truth
+
+    truth = Path(__file__).resolve().parents[2] / "data" / "sample" / "ground_truth"
+    files = sorted({Path(f).name for f in
+                    pd.read_csv(truth / "person_records.csv", usecols=["file"])["file"]})
+    assert len(files) > 1
+    synthetic = truth.parent / "synthetic"
+    from pipelines.readers import file_sha256
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE raw_file (sha256 VARCHAR)")
+    con.execute("CREATE TABLE core_person_link (person_record_id VARCHAR, person_id VARCHAR)")
+    rec = pd.read_csv(truth / "person_records.csv", dtype=str).dropna(subset=["person_ref"])
+    con.execute("INSERT INTO core_person_link VALUES (?, 'P1')",
+                [rec["agency"].iloc[0] + ":" + rec["person_ref"].iloc[0]])
+    con.execute("INSERT INTO raw_file VALUES (?)", [file_sha256(synthetic / files[0])])
+    assert sample_ground_truth(con, truth) is None  # one people file of several: no ceiling
+    for name in files[1:]:
+        con.execute("INSERT INTO raw_file VALUES (?)", [file_sha256(synthetic / name)])
+    assert sample_ground_truth(con, truth) is not None
+
+
+def test_the_model_cards_headline_figures_are_the_shipped_builds(sample_db):
+    """The model card's headline row equals `asb risk evaluate --json` on the sample (default
+    settings), so the card cannot go stale silently."""
+    import re
+
+    card = (Path(__file__).resolve().parents[2] / "docs" / "model-card.md").read_text("utf-8")
+    row = re.search(r"\| \*\*model \(Poisson regression\)\*\* \| (.*) \|", card)
+    assert row, "the model card's headline row"
+    auc, ap, brier, slope, intercept = [float(c.strip(" *").replace("−", "-"))
+                                        for c in row.group(1).split("|")]
+    result = CliRunner().invoke(app, ["risk", "evaluate", "--db", str(sample_db), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (auc, ap, brier) == (round(out["auc"], 3), round(out["average_precision"], 3),
+                                round(out["brier"], 3))
+    assert (slope, intercept) == (round(out["calibration_slope"], 2),
+                                  round(out["calibration_intercept"], 2))
+    assert f"reaches {out['share_of_ceiling']:.1%} of the ceiling" in card
