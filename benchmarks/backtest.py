@@ -12,8 +12,9 @@ Prints, for police.uk ASB in ``--data`` (default data/sample/police-uk: Clevelan
    ``Blend()`` are the ones this search chose on Cleveland.
 3. Held-out: the months after ``--split`` (never seen by the choice), each area and
    force-wide, at 5% coverage: naive against the shipped default and the other methods.
-4. A second, independent split by area: parameters chosen on Hartlepool and
-   Stockton-on-Tees (all months), scored on Middlesbrough and Redcar and Cleveland.
+4. A second, independent split by area: parameters chosen on the first and third areas in
+   alphabetical order (on Cleveland: Hartlepool and Redcar and Cleveland), all months, and
+   scored on the second and fourth (Middlesbrough and Stockton-on-Tees).
 5. How much more there is to gain. Two references, at 5% coverage, every month:
    - *two-sided* (not a forecast): each cell's counts in the months on both sides of the
      target (weight halving per month away), i.e. what knowing the local level around the
