@@ -274,7 +274,7 @@ def _load_actions(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> pd.
                    outcome
             FROM core_person_action
             WHERE action_date IS NOT NULL AND person_id IS NOT NULL
-            ORDER BY 1, 5, 2
+            ORDER BY 1, 5, 2, 3, 4, 6, 7
             """, [lag]).df()
     else:
         recorded = con.execute(
@@ -284,7 +284,7 @@ def _load_actions(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> pd.
                    'action record' AS origin, a.outcome
             FROM core_action a JOIN core_person_link l USING (person_record_id)
             WHERE a.action_date IS NOT NULL
-            ORDER BY 1, 5, 2
+            ORDER BY 1, 5, 2, 3, 4, 6, 7
             """
         ).df()
         texts = result_cfg.get("texts") or {}
@@ -336,13 +336,13 @@ def load_history(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> Hist
         SELECT n.person_id, g.incident_group_id,
                min(coalesce(i.reported_at, i.occurred_at))               AS known_at,
                min(coalesce(i.occurred_at, i.reported_at))               AS occurred_at,
-               arg_min(i.agency, coalesce(i.reported_at, i.occurred_at)) AS agency,
+               arg_min(i.agency, (coalesce(i.reported_at, i.occurred_at), i.incident_id)) AS agency,
                count(DISTINCT i.agency)                                  AS agencies,
-               arg_min(i.location_key, coalesce(i.reported_at, i.occurred_at))
+               arg_min(i.location_key, (coalesce(i.reported_at, i.occurred_at), i.incident_id))
                                                                          AS location_key,
-               arg_min(i.category, coalesce(i.reported_at, i.occurred_at)) AS category,
+               arg_min(i.category, (coalesce(i.reported_at, i.occurred_at), i.incident_id)) AS category,
                bool_or(coalesce(i.hate_related, FALSE))                  AS hate_related,
-               arg_min(a.imd_decile, coalesce(i.reported_at, i.occurred_at)) AS imd_decile
+               arg_min(a.imd_decile, (coalesce(i.reported_at, i.occurred_at), i.incident_id)) AS imd_decile
         FROM named n
         JOIN core_incident i USING (incident_id)
         JOIN core_incident_group g USING (incident_id)
@@ -383,16 +383,28 @@ def load_history(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> Hist
     actions = _load_actions(con, config)
     people = con.execute(
         """
-        SELECT l.person_id,
-               mode(r.date_of_birth) AS date_of_birth,
-               mode(r.sex)           AS sex,
-               mode(r.ethnicity)     AS ethnicity,
-               mode(r.disability)    AS disability
-        FROM core_person_link l JOIN core_person_record r USING (person_record_id)
-        WHERE l.person_id IN (SELECT DISTINCT person_id FROM core_person_link l2
-                              JOIN core_person_role r2 USING (person_record_id)
-                              WHERE r2.role IN (SELECT unnest(?)))
-        GROUP BY l.person_id ORDER BY 1
+        WITH rec AS (
+            SELECT l.person_id, r.date_of_birth, r.sex, r.ethnicity, r.disability,
+                   count(*) OVER (PARTITION BY l.person_id, r.date_of_birth) AS n_dob,
+                   count(*) OVER (PARTITION BY l.person_id, r.sex)           AS n_sex,
+                   count(*) OVER (PARTITION BY l.person_id, r.ethnicity)     AS n_eth,
+                   count(*) OVER (PARTITION BY l.person_id, r.disability)    AS n_dis
+            FROM core_person_link l JOIN core_person_record r USING (person_record_id)
+            WHERE l.person_id IN (SELECT DISTINCT person_id FROM core_person_link l2
+                                  JOIN core_person_role r2 USING (person_record_id)
+                                  WHERE r2.role IN (SELECT unnest(?)))
+        )
+        -- the commonest recorded value; ties broken by the value, so every run agrees
+        -- (DuckDB's mode() breaks ties by hash order, which changes between runs)
+        SELECT person_id,
+               first(date_of_birth ORDER BY n_dob DESC, date_of_birth)
+                   FILTER (WHERE date_of_birth IS NOT NULL) AS date_of_birth,
+               first(sex ORDER BY n_sex DESC, sex) FILTER (WHERE sex IS NOT NULL) AS sex,
+               first(ethnicity ORDER BY n_eth DESC, ethnicity)
+                   FILTER (WHERE ethnicity IS NOT NULL) AS ethnicity,
+               first(disability ORDER BY n_dis DESC, disability)
+                   FILTER (WHERE disability IS NOT NULL) AS disability
+        FROM rec GROUP BY person_id ORDER BY 1
         """,
         [perp_roles],
     ).df()
@@ -1114,7 +1126,20 @@ _LOG1P_FEATURES = ("incidents_", "active_months", "days_since", "victims_", "pla
 _LOG_FEATURES = ("incident_rate",)
 
 
+#: The incident counts over several windows, the recency-weighted counts, the smoothed rate,
+#: the active months and the days since the last incident all describe one thing, the person's
+#: incident history, and are correlated: explained one at a time, "what if only this count
+#: were typical" gives effects of opposite signs for the same history. They are explained as
+#: one factor: "what if this person's whole incident history were typical".
+INCIDENT_HISTORY = "incident history"
+_INCIDENT_HISTORY_FEATURES = ("incidents_1m", "incidents_3m", "incidents_6m", "incidents_12m",
+                              "incidents_all", "incidents_recent_", "incident_rate",
+                              "active_months_", "days_since_last_incident")
+
+
 def _group_of(feature: str) -> str:
+    if feature.startswith(_INCIDENT_HISTORY_FEATURES):
+        return INCIDENT_HISTORY
     for prefix, name in _GROUPS.items():
         if feature.startswith(prefix):
             return name
@@ -1261,12 +1286,31 @@ class RiskModel:
             out.append(factors)
         return out
 
+    def _history_words(self, cols: list[str], row: pd.Series) -> str:
+        """"13 incidents in the last 12 months, 6 in the last 3 (typical: 2 and 0)"."""
+        windows = [w for w in (("incidents_12m", "12 months", "12"),
+                               ("incidents_3m", "3 months", "3"),
+                               ("incidents_1m", "month", "month")) if w[0] in cols][:2]
+        if not windows:
+            what, fmt = _WORDS[cols[0]] if cols[0] in _WORDS else (cols[0], str)
+            return f"{fmt(row[cols[0]])} {what} (typical: {fmt(self.reference[cols[0]])})"
+        parts, typical = [], []
+        for k, (c, full, short) in enumerate(windows):
+            v, ref = float(row[c]), float(self.reference[c])
+            unit = "incident" if round(v) == 1 else "incidents"
+            parts.append(f"{v:.0f} {unit} in the last {full}" if k == 0
+                         else f"{v:.0f} in the last {short}")
+            typical.append(f"{ref:.0f}")
+        return f"{', '.join(parts)} (typical: {' and '.join(typical)})"
+
     def _sentence(self, group: str, cols: list[str], row: pd.Series, effect: float) -> str:
         way = "raises" if effect > 0 else "lowers"
         if group in _WORDS:
             what, fmt = _WORDS[group]
             return (f"{fmt(row[group])} {what} (typical: {fmt(self.reference[group])}) "
                     f"{way} the risk")
+        if group == INCIDENT_HISTORY:
+            return f"{self._history_words(cols, row)} {way} the risk"
         if group == "age band":
             band = next((c.split(":", 1)[1] for c in cols if row[c] >= 0.5), "not recorded")
             typical = next((c.split(":", 1)[1] for c in cols if self.reference[c] >= 0.5),
@@ -1561,9 +1605,11 @@ def fit_calibration(y: Values, p: Values) -> tuple[float, float]:
 
 
 def shrink_slope(slope: float, se: float) -> float:
-    """The calibration map's slope shrunk toward 1 by how sure the fit is of it (positive-part
-    James-Stein): ``1 + w (slope - 1)`` with ``w = max(0, 1 - se^2 / (slope - 1)^2)``. A slope
-    within one standard error of 1 becomes 1; a slope many standard errors away is kept.
+    """The calibration map's slope shrunk toward 1 by how sure the fit is of it:
+    ``1 + w (slope - 1)`` with ``w = max(0, 1 - se^2 / (slope - 1)^2)``, a method-of-moments
+    empirical-Bayes weight (the estimated signal's share of the slope's squared deviation from
+    1; not a James-Stein estimator). A slope within one standard error of 1 becomes 1; a slope
+    many standard errors away is kept.
 
     Examples
     --------

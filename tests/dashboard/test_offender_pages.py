@@ -120,6 +120,10 @@ def test_panel_shows_each_persons_stored_risk_band_and_reasons(trained_app):
     assert table["Risk"].is_monotonic_decreasing  # the default sort
     assert (table["Main factors"].str.len() > 0).mean() > 0.9
     assert table["Main factors"].str.contains("the risk").any()
+    # the top person's incident counts are one factor, not several contradicting each other
+    top_factors = str(table["Main factors"].iloc[0])
+    assert top_factors.count("incidents in the last") <= 1, top_factors
+    assert "in the last 12 months" in top_factors and "raises the risk" in top_factors
     # the person shown in detail gets their own audit row
     first = ids[0]
     assert dash_count(db, "SELECT count(*) FROM app_audit WHERE page = 'Offender panel' AND "

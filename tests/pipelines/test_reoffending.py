@@ -525,3 +525,18 @@ def test_the_share_of_the_ceiling_compares_both_aucs_on_the_same_rows():
     # on x, y, z, w (risks 0.9, 0.1, 0.2, 0.8) the model wins 3 of 4 pairs; on all six, 8 of 9
     assert ceiling.model_auc == pytest.approx(0.75)
     assert rf.binary_metrics(test["label"], test["risk"]).auc == pytest.approx(8 / 9)
+
+
+def test_incident_counts_are_explained_as_one_incident_history_factor(history, evaluation):
+    model = evaluation.model
+    f = rf.features_at(history, AT)
+    busy = f.sort_values("incidents_12m").tail(5)
+    for factors in model.explain(busy, top=len(model.features)):
+        groups = [x.group for x in factors]
+        assert not any(g.startswith(("incidents_", "incident_rate", "active_months",
+                                     "days_since_last_incident")) for g in groups), groups
+        assert groups.count(rf.INCIDENT_HISTORY) <= 1
+    (factors,) = model.explain(busy.tail(1), top=3)
+    history_factor = next(x for x in factors if x.group == rf.INCIDENT_HISTORY)
+    assert history_factor.effect > 0 and history_factor.text.endswith("raises the risk")
+    assert "incidents in the last 12 months" in history_factor.text

@@ -150,3 +150,51 @@ def test_the_model_cards_headline_figures_are_the_shipped_builds(sample_db):
     assert (slope, intercept) == (round(out["calibration_slope"], 2),
                                   round(out["calibration_intercept"], 2))
     assert f"reaches {out['share_of_ceiling']:.1%} of the ceiling" in card
+
+
+def test_the_highest_risk_peoples_incident_history_is_one_factor_that_raises_the_risk(
+        sample_db, fast_yaml, tmp_path):
+    """Correlated counts (1/3/6/12 months, recency-weighted, the smoothed rate) explained one at
+    a time contradicted each other ("13 incidents in 12 months lowers the risk; 10 ... raises
+    it"): they are one factor, and for the people most at risk it raises the risk."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(sample_db, db)
+    result = CliRunner().invoke(app, ["risk", "train", "--db", str(db), "--config",
+                                      str(fast_yaml), "--json"])
+    assert result.exit_code == 0, result.output
+    con = connect(db, read_only=True)
+    try:
+        top = con.execute("SELECT factors FROM app_risk_score WHERE is_current "
+                          "ORDER BY risk DESC LIMIT 10").fetchall()
+    finally:
+        con.close()
+    assert len(top) == 10
+    count_words = ("incidents in the last", "incidents a month", "recent incidents",
+                   "months with an incident", "days since the last incident")
+    for (factors,) in top:
+        texts = json.loads(factors) if isinstance(factors, str) else list(factors)
+        about_counts = [t for t in texts if any(w in t for w in count_words)]
+        assert len(about_counts) <= 1, texts
+        assert about_counts and about_counts[0].endswith("raises the risk"), texts
+        assert "in the last 12 months" in about_counts[0] and "(typical: " in about_counts[0]
+
+
+def test_the_history_is_loaded_the_same_on_every_run(sample_db):
+    """Ties (a person's commonest sex or date of birth; the first agency among incidents
+    reported at the same moment) are broken by value, not by DuckDB's hash order, so the same
+    warehouse gives the same features and figures on every run."""
+    from pipelines.analysis import reoffending as rf
+    from pipelines.config import load_config
+
+    frames = []
+    for _ in range(6):  # the old hash-order ties differed on about two runs in five
+        con = connect(sample_db, read_only=True)
+        try:
+            h = rf.load_history(con, load_config())
+        finally:
+            con.close()
+        frames.append((h.people.reset_index(drop=True), h.incidents.reset_index(drop=True),
+                       h.actions.reset_index(drop=True)))
+    for other in frames[1:]:
+        for a, b in zip(frames[0], other, strict=True):
+            pd.testing.assert_frame_equal(a, b)
