@@ -1137,9 +1137,17 @@ _INCIDENT_HISTORY_FEATURES = ("incidents_1m", "incidents_3m", "incidents_6m", "i
                               "active_months_", "days_since_last_incident")
 
 
+#: The same for the actions taken: how many, how far up the ladder, how recent.
+ACTIONS_SO_FAR = "actions so far"
+_ACTION_FEATURES = ("actions_all", "actions_6m", "max_escalation_rank", "days_since_last_action",
+                    "last_action_rank", "actions_since_last_incident")
+
+
 def _group_of(feature: str) -> str:
     if feature.startswith(_INCIDENT_HISTORY_FEATURES):
         return INCIDENT_HISTORY
+    if feature.startswith(_ACTION_FEATURES):
+        return ACTIONS_SO_FAR
     for prefix, name in _GROUPS.items():
         if feature.startswith(prefix):
             return name
@@ -1303,6 +1311,21 @@ class RiskModel:
             typical.append(f"{ref:.0f}")
         return f"{', '.join(parts)} (typical: {' and '.join(typical)})"
 
+    def _actions_words(self, cols: list[str], row: pd.Series) -> str:
+        """"3 actions so far, the last at ladder step 4, 20 days ago (typical: 1)"."""
+        n = float(row["actions_all"]) if "actions_all" in cols else None
+        typical = (f" (typical: {float(self.reference['actions_all']):.0f})"
+                   if "actions_all" in cols else "")
+        if n is not None and round(n) == 0:
+            return f"no action on record{typical}"
+        parts = [f"{n:.0f} action{'' if round(n) == 1 else 's'} so far" if n is not None
+                 else "actions so far"]
+        if "last_action_rank" in cols:
+            parts.append(f"the last at ladder step {float(row['last_action_rank']):.0f}")
+        if "days_since_last_action" in cols and float(row["days_since_last_action"]) < _DAY_CAP:
+            parts.append(f"{float(row['days_since_last_action']):.0f} days ago")
+        return ", ".join(parts) + typical
+
     def _sentence(self, group: str, cols: list[str], row: pd.Series, effect: float) -> str:
         way = "raises" if effect > 0 else "lowers"
         if group in _WORDS:
@@ -1311,6 +1334,8 @@ class RiskModel:
                     f"{way} the risk")
         if group == INCIDENT_HISTORY:
             return f"{self._history_words(cols, row)} {way} the risk"
+        if group == ACTIONS_SO_FAR:
+            return f"{self._actions_words(cols, row)} {way} the risk"
         if group == "age band":
             band = next((c.split(":", 1)[1] for c in cols if row[c] >= 0.5), "not recorded")
             typical = next((c.split(":", 1)[1] for c in cols if self.reference[c] >= 0.5),

@@ -540,3 +540,24 @@ def test_incident_counts_are_explained_as_one_incident_history_factor(history, e
     history_factor = next(x for x in factors if x.group == rf.INCIDENT_HISTORY)
     assert history_factor.effect > 0 and history_factor.text.endswith("raises the risk")
     assert "incidents in the last 12 months" in history_factor.text
+
+
+def test_actions_are_explained_as_one_factor_in_words(history, evaluation):
+    # "ladder step 7 lowers the risk" beside "3 days since the last action raises it" is what
+    # explaining correlated action features one at a time gave: they are one factor now
+    model = evaluation.model
+    f = rf.features_at(history, AT)
+    acted = f[f["actions_all"] > 0].sort_values("actions_all").tail(5)
+    assert len(acted) == 5
+    for factors, (_, row) in zip(model.explain(acted, top=len(model.features)),
+                                 acted.iterrows(), strict=True):
+        groups = [x.group for x in factors]
+        assert not any(g.startswith(rf._ACTION_FEATURES) for g in groups), groups
+        action = [x for x in factors if x.group == rf.ACTIONS_SO_FAR]
+        if action:
+            assert action[0].text.startswith(f"{row['actions_all']:.0f} actions so far, the "
+                                             f"last at ladder step {row['last_action_rank']:.0f}")
+    none = f[f["actions_all"] == 0].head(1)
+    (factors,) = model.explain(none, top=len(model.features), min_effect=0.0)
+    (action,) = [x for x in factors if x.group == rf.ACTIONS_SO_FAR]
+    assert action.text.startswith("no action on record (typical: ")
