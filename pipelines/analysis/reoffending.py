@@ -617,9 +617,21 @@ _NOT_FEATURES = ("index_date", "person_id", "label", "events", "exposure", "comp
                  "baseline", "rule")
 
 
+#: Feature families named by prefix (one column per age band or agency) or listed (the share
+#: of each kind of behaviour).
+_FEATURE_PREFIXES = ("age:", "agency_share:")
+_FEATURE_NAMES = tuple(f"share_{c}" for c in _CATEGORIES)
+
+
 def feature_columns(frame: pd.DataFrame) -> list[str]:
-    """The model inputs among a feature frame's columns (never the audit columns)."""
-    return [c for c in frame.columns if c not in AUDIT_COLUMNS and c not in _NOT_FEATURES]
+    """The model inputs among a feature frame's columns: only columns known to be features
+    (worded in :data:`_WORDS`, of a family in :data:`_FEATURE_PREFIXES`, or in
+    :data:`_FEATURE_NAMES`), so that a new
+    column (an outcome, a score) cannot become an input by being added to the frame; never the
+    audit columns."""
+    return [c for c in frame.columns
+            if c not in AUDIT_COLUMNS and c not in _NOT_FEATURES
+            and (c in _WORDS or c in _FEATURE_NAMES or c.startswith(_FEATURE_PREFIXES))]
 
 
 def outcomes_after(history: History, index_date: Any, months: int,

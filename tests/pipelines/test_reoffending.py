@@ -115,6 +115,15 @@ def test_protected_characteristics_are_never_features(history):
     assert {"sex", "ethnicity", "disability", "imd_band"} <= set(f.columns)  # audit only
 
 
+def test_only_known_features_are_inputs(history):
+    # a column added to the frame (an outcome, a score, a note) never becomes a model input
+    f = rf.features_at(history, AT)
+    features = rf.feature_columns(f)
+    assert len(features) >= 20 and "incidents_12m" in features
+    grown = f.assign(incidents_next_6m=1.0, panel_score=0.5, share_label=1.0)
+    assert rf.feature_columns(grown) == features
+
+
 # --------------------------------------------------------------------------------------------
 # Labels and the temporal split
 
