@@ -278,6 +278,29 @@ class Source:
                 found[name] = pos
         return found
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        """The source :meth:`to_dict` recorded (as ingest stores it in ``raw_file.mapping``).
+
+        Examples
+        --------
+        >>> src = Source("x", TEMPLATES["incidents"], columns={"occurred_at": "When"},
+        ...              date_formats=("%d/%m/%Y",), time_precision="date")
+        >>> Source.from_dict(src.to_dict()) == src
+        True
+        """
+        template = TEMPLATES[str(data.get("template") or "incidents")]
+        return cls(
+            name=str(data.get("name") or template.name),
+            template=template,
+            agency=data.get("agency"),
+            columns={str(k): str(v) for k, v in (data.get("columns") or {}).items()},
+            date_formats=tuple(data.get("date_formats") or DEFAULT_DATE_FORMATS),
+            time_precision=str(data.get("time_precision") or "auto"),
+            values={str(k): dict(v) for k, v in (data.get("values") or {}).items()},
+            path=data.get("path"),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

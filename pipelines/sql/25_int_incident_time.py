@@ -21,20 +21,10 @@ from typing import Any
 
 import duckdb
 
-from pipelines.sources import DEFAULT_DATE_FORMATS, TEMPLATES, Source
+from pipelines.sources import Source
 
 _CREATE = ("CREATE OR REPLACE TABLE int_incident_time (file_id INTEGER NOT NULL, "
            "row_number BIGINT NOT NULL, date_only BOOLEAN NOT NULL)")
-
-
-def _source(mapping: dict[str, Any]) -> Source:
-    """The incidents source a file was ingested with, as recorded in ``raw_file.mapping``."""
-    return Source(
-        name=str(mapping.get("name") or "incidents"),
-        template=TEMPLATES["incidents"],
-        columns={str(k): str(v) for k, v in (mapping.get("columns") or {}).items()},
-        date_formats=tuple(mapping.get("date_formats") or DEFAULT_DATE_FORMATS),
-    )
 
 
 def run(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
@@ -45,12 +35,14 @@ def run(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
         "SELECT file_id, headers, mapping FROM raw_file "
         "WHERE template = 'incidents' AND status = 'loaded' ORDER BY file_id").fetchall()
     for file_id, headers, mapping in files:
-        source = _source(json.loads(mapping) if mapping else {})
+        # the incidents source the file was ingested with, as recorded
+        source = Source.from_dict({**(json.loads(mapping) if mapping else {}),
+                                   "template": "incidents"})
         positions = source.find_columns(json.loads(headers) if headers else [])
+        held = [c for c in ("occurred_at", "reported_at") if c in positions]
         texts = [f"NULLIF(trim(json_extract_string(record, ${i + 2})), '')"
-                 for i, _ in enumerate(c for c in ("occurred_at", "reported_at")
-                                       if c in positions)]
-        paths = [f"$[{positions[c]}]" for c in ("occurred_at", "reported_at") if c in positions]
+                 for i in range(len(held))]
+        paths = [f"$[{positions[c]}]" for c in held]
         formats = list(source.date_only_formats)
         if not texts or not formats:
             date_only, params = "FALSE", [file_id]
