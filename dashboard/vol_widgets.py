@@ -47,14 +47,8 @@ def pick_person(prefix: str, side: str = "any") -> str | None:
         if row is not None:
             options.insert(0, wanted)
             labels[wanted] = _person_label(pd.Series(row))
-    if not options:
-        st.info("Nobody matches that search.")
-        return None
-    index = options.index(wanted) if wanted in options else 0
-    chosen = st.selectbox("Person", options, index=index, key=f"{prefix}_person",
-                          format_func=lambda pid: labels.get(pid, pid))
-    st.session_state["vol_person"] = chosen
-    return chosen
+    return _choose("Person", options, labels, f"{prefix}_person", "vol_person",
+                   "Nobody matches that search.")
 
 
 def open_person(person_id: str, page: str, key: str, label: str) -> None:
@@ -77,13 +71,22 @@ def pick_place(prefix: str) -> str | None:
               for _, r in found.iterrows()}
     if wanted and wanted not in labels:
         options.insert(0, wanted)
+    return _choose("Place", options, labels, f"{prefix}_place", "vol_place",
+                   "No place with people recorded matches that search.")
+
+
+def _choose(label: str, options: list[str], labels: dict[str, str], key: str, remembered: str,
+            none_found: str) -> str | None:
+    """The list of a person or place search: the one remembered in ``st.session_state``
+    (``remembered``) chosen when it is listed, and remembered again once chosen."""
     if not options:
-        st.info("No place with people recorded matches that search.")
+        st.info(none_found)
         return None
+    wanted = st.session_state.get(remembered)
     index = options.index(wanted) if wanted in options else 0
-    chosen = st.selectbox("Place", options, index=index, key=f"{prefix}_place",
+    chosen = st.selectbox(label, options, index=index, key=key,
                           format_func=lambda k: labels.get(k, k))
-    st.session_state["vol_place"] = chosen
+    st.session_state[remembered] = chosen
     return chosen
 
 
