@@ -286,6 +286,15 @@ def _area_filter(areas: tuple[str, ...], column: str) -> tuple[str, list]:
     return f"{column} IN (SELECT unnest(?))", [list(areas)]
 
 
+def _incident_filter(areas: tuple[str, ...], sources: tuple[str, ...]
+                     ) -> tuple[str, list]:
+    """``mart_incident`` rows in ``areas`` (CSP codes) and from ``sources`` (all when empty)."""
+    where, params = _area_filter(areas, "csp_code")
+    if sources:
+        where, params = f"{where} AND source_name IN (SELECT unnest(?))", [*params, list(sources)]
+    return where, params
+
+
 def _merge_rare(frame: pd.DataFrame, threshold: int, label: str,
                 keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """Fold rows whose counts sum to fewer than ``threshold`` into one ``label`` row.
@@ -329,14 +338,10 @@ def asb_volume(con: duckdb.DuckDBPyConnection, period: Period, *, areas: tuple[s
     cats = [c for c in load_config()["categories"]]
 
     def counts(p: Period) -> pd.DataFrame:
-        where, params = _area_filter(areas, "csp_code")
-        src = "TRUE"
-        if sources:
-            src = "source_name IN (SELECT unnest(?))"
-            params = [*params, list(sources)]
+        where, params = _incident_filter(areas, sources)
         frame = con.execute(
             "SELECT csp_code, coalesce(category, ?) AS category, count(*) AS n FROM mart_incident "
-            f"WHERE is_asb AND month BETWEEN ? AND ? AND {where} AND {src} GROUP BY ALL",
+            f"WHERE is_asb AND month BETWEEN ? AND ? AND {where} GROUP BY ALL",
             [NOT_RECORDED, p.month_start, p.end, *params],
         ).df()
         frame["area"] = frame["csp_code"].map(names).fillna(_OUTSIDE)
@@ -376,14 +381,10 @@ def asb_volume(con: duckdb.DuckDBPyConnection, period: Period, *, areas: tuple[s
     fig.display["change"] = change
 
     # Monthly trend: this period's months against the same months a year earlier.
-    where, params = _area_filter(areas, "csp_code")
-    src = "TRUE"
-    if sources:
-        src = "source_name IN (SELECT unnest(?))"
-        params = [*params, list(sources)]
+    where, params = _incident_filter(areas, sources)
     monthly = con.execute(
         "SELECT month, count(*) AS n FROM mart_incident WHERE is_asb AND "
-        f"month BETWEEN ? AND ? AND {where} AND {src} GROUP BY month",
+        f"month BETWEEN ? AND ? AND {where} GROUP BY month",
         [period.previous().month_start, period.end, *params],
     ).df()
     by_month = {pd.Timestamp(m).date(): int(n) for m, n in zip(monthly["month"], monthly["n"],
