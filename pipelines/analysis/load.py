@@ -276,12 +276,34 @@ def _grouped(
     extra_params: Sequence[Any] = (),
     category_weights: Mapping[str, float] | None = None,
     risk_band_weights: Mapping[str, float] | None = None,
+    timestamps: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Incidents counted by ``keys`` (name: SQL expression on ``i``): keys, count, weight.
 
     ``key_params`` are the parameters of the key expressions; ``extra_where`` (with
-    ``extra_params``) narrows the filter further.
+    ``extra_params``) narrows the filter further. The keys named in ``timestamps`` come back
+    as ``datetime64[ns]`` (what the analysis functions compare against).
     """
+    frame = _grouped_frame(con, f, keys, harm, key_params=key_params, extra_where=extra_where,
+                           extra_params=extra_params, category_weights=category_weights,
+                           risk_band_weights=risk_band_weights)
+    for name in timestamps:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+    return frame
+
+
+def _grouped_frame(
+    con: duckdb.DuckDBPyConnection,
+    f: IncidentFilter,
+    keys: Mapping[str, str],
+    harm: Harm,
+    *,
+    key_params: Sequence[Any],
+    extra_where: str,
+    extra_params: Sequence[Any],
+    category_weights: Mapping[str, float] | None,
+    risk_band_weights: Mapping[str, float] | None,
+) -> pd.DataFrame:
     _check_harm(harm)
     harm_cols = {"category": "i.category"} if harm else {}
     if harm == "risk_band":
@@ -338,11 +360,9 @@ def load_points(
         key_params = [size, size, size, size]
     if by_month:
         keys["month"] = "i.month"
-    frame = _grouped(con, f.located(), keys, harm, key_params=key_params,
-                     **_hw(category_weights, risk_band_weights))
-    if by_month:
-        frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
-    return frame
+    return _grouped(con, f.located(), keys, harm, key_params=key_params,
+                    timestamps=["month"] if by_month else [],
+                    **_hw(category_weights, risk_band_weights))
 
 
 def load_cells(
@@ -367,11 +387,10 @@ def load_cells(
     if by_month:
         keys["month"] = "i.month"
     frame = _grouped(con, f.located(), keys, harm, key_params=[size, size],
+                     timestamps=["month"] if by_month else [],
                      **_hw(category_weights, risk_band_weights))
     frame["easting"] = (frame["col"].to_numpy(dtype=float) + 0.5) * size
     frame["northing"] = (frame["row"].to_numpy(dtype=float) + 0.5) * size
-    if by_month:
-        frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
     return frame
 
 
@@ -443,9 +462,8 @@ def load_months(
     keys = {"month": "i.month"}
     if by_source:
         keys["source_name"] = "i.source_name"
-    frame = _grouped(con, f, keys, harm, **_hw(category_weights, risk_band_weights))
-    frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
-    return frame
+    return _grouped(con, f, keys, harm, timestamps=["month"],
+                    **_hw(category_weights, risk_band_weights))
 
 
 def load_times(
@@ -479,10 +497,8 @@ def load_times(
                        "THEN date_trunc('day', i.occurred_to) ELSE i.occurred_to END",
         "time_precision": "i.time_precision",
     }
-    frame = _grouped(con, f, keys, harm, **_hw(category_weights, risk_band_weights))
-    for column in ("occurred_at", "occurred_to"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    return frame
+    return _grouped(con, f, keys, harm, timestamps=["occurred_at", "occurred_to"],
+                    **_hw(category_weights, risk_band_weights))
 
 
 def time_classes(frame: pd.DataFrame, cap_hours: float = 7 * 24.0) -> dict[str, int]:
