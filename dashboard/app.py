@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard.auth import can_view, note_page, open_requested_page, refusal, sign_in
 from dashboard.components import footer
 from dashboard.data import check_warehouse, db_path
+from dashboard.filters import keep_filters
 from dashboard.navigation import PAGES
 
 HERE = Path(__file__).parent
@@ -45,5 +46,6 @@ navigation = st.navigation(sections, expanded=True)  # every page the role may o
 open_requested_page(pages)  # after signing in from a link, open the page it pointed to
 st.sidebar.caption(f"Warehouse: `{db_path().name}`")
 note_page(navigation.url_path)
+keep_filters()  # the sidebar filters stay as chosen when the page changes
 navigation.run()
 footer()

@@ -8,7 +8,37 @@ import streamlit as st
 
 from .data import Filters, filter_options
 
-__all__ = ["filter_bar", "current_filters"]
+__all__ = ["filter_bar", "current_filters", "keep_filters"]
+
+#: The widget keys of the filters every page shares.
+SHARED_KEYS = ("f_period", "f_csp", "f_source")
+
+
+def keep_filters() -> None:
+    """Keep the shared filters while a page without them is open, and across page changes.
+
+    Streamlit forgets a widget's value at the end of a run that did not draw it, and each page
+    draws the filter bar itself; saving each value again under its own key (once per run,
+    before the page) keeps it as plain session state until a page draws the widget again.
+    """
+    for key in SHARED_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def _seed(first: date, last: date, csps: dict[str, str], sources: list[str]) -> None:
+    """Start the widgets from the kept choice, fitted to what the warehouse now holds (a load
+    on the Data page can change the months held; a choice outside them would be refused)."""
+    state = st.session_state
+    period = state.get("f_period")
+    if isinstance(period, tuple | list) and period:
+        start = min(max(period[0], first), last)
+        end = min(max(period[-1], start), last) if len(period) == 2 else last
+        state["f_period"] = (start, end)
+    else:
+        state["f_period"] = (first, last)
+    state["f_csp"] = [c for c in state.get("f_csp") or [] if c in csps]
+    state["f_source"] = [s for s in state.get("f_source") or [] if s in sources]
 
 
 def filter_bar() -> Filters | None:
@@ -19,9 +49,10 @@ def filter_bar() -> Filters | None:
         return None
     st.sidebar.header("Filters")
     first, last = options["first"], options["last"]
+    csps = options["csps"]
+    _seed(first, last, csps, list(options["sources"]))
     period = st.sidebar.date_input(
         "Period",
-        value=(first, last),
         min_value=first,
         max_value=last,
         key="f_period",
@@ -32,7 +63,6 @@ def filter_bar() -> Filters | None:
         start, end = period
     else:  # the user has picked only the first date so far
         start, end = (period[0] if isinstance(period, tuple | list) else period), last
-    csps = options["csps"]
     chosen = st.sidebar.multiselect(
         "CSP area",
         options=list(csps),

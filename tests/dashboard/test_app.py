@@ -35,6 +35,25 @@ def test_overview_shows_the_asb_count_and_filters_change_it(app: AppTest, dash_d
     assert table["ASB incidents"].sum() == march
 
 
+def test_the_filters_stay_as_chosen_across_pages(app: AppTest, dash_db):
+    """A filter chosen on one page holds on the next, through a page without the filter bar,
+    and back again (Streamlit forgets a widget's value when a run does not draw it)."""
+    app.run()
+    app.multiselect(key="f_csp").set_value(["E06000001"]).run()
+    app.date_input(key="f_period").set_value((date(2022, 3, 1), date(2022, 5, 31))).run()
+    hartlepool = metric(app, "ASB incidents")
+    app.switch_page("views/data_loaded.py").run()  # no filter bar on this page
+    assert not app.exception
+    app.switch_page("views/hotspots.py").run()
+    assert not app.exception
+    assert app.multiselect(key="f_csp").value == ["E06000001"]
+    assert app.date_input(key="f_period").value == (date(2022, 3, 1), date(2022, 5, 31))
+    app.switch_page("views/overview.py").run()
+    assert not app.exception
+    assert metric(app, "ASB incidents") == hartlepool
+    assert app.multiselect(key="f_csp").value == ["E06000001"]
+
+
 def test_data_page_lists_sources_files_and_rejects(app: AppTest, dash_db):
     app.run()
     app.switch_page("views/data_loaded.py").run()
