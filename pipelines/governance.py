@@ -19,7 +19,9 @@ default; ``suppression.threshold`` in the configuration). Zero shows as 0.
 it sums form a *line*. A line with exactly one suppressed cell would let a reader subtract the
 visible cells from the total and recover it, so the smallest non-zero visible cell of that line
 is suppressed too (the total itself when every other cell is zero). This is repeated until no
-line has exactly one suppressed cell, since a new suppression can expose a crossing line.
+line has exactly one suppressed cell, since a new suppression can expose a crossing line. A
+cell hidden this way shows as :data:`HIDDEN` (``"[c]"``, the Government Statistical Service's
+symbol for a figure withheld for confidentiality), never as ``"<5"``: it may be large.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ __all__ = [
     "Figure",
     "GovernanceReport",
     "suppress",
+    "is_hidden",
+    "HIDDEN",
     "safe_share",
     "table_exists",
     "asb_volume",
@@ -54,6 +58,8 @@ __all__ = [
 ]
 
 NOT_RECORDED = "not recorded"
+#: How a cell hidden by the secondary rule shows (see the module docstring).
+HIDDEN = "[c]"
 _ALL_AREAS = "All areas"
 _OUTSIDE = "Outside the area"
 _BANDS = ("standard", "medium", "high")
@@ -144,13 +150,14 @@ def suppress(
     ...                        "c": [50, 60, 70, 180], "total": [83, 97, 130, 310]},
     ...                       index=["x", "y", "z", "all"])
     >>> suppress(counts, 5, row_total="all", col_total="total").values.tolist()
-    [['<5', '<5', '50', '83'], ['<5', '<5', '60', '97'], ['<5', '<5', '70', '130'], ['55', '75', '180', '310']]
+    [['<5', '[c]', '50', '83'], ['[c]', '[c]', '60', '97'], ['[c]', '[c]', '70', '130'], ['55', '75', '180', '310']]
     """
     cols = list(frame.columns) if columns is None else list(columns)
     values = frame[cols].to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(values)
     vals = np.where(missing, 0, values)
-    hidden = (~missing) & (vals >= 1) & (vals < threshold)
+    primary = (~missing) & (vals >= 1) & (vals < threshold)
+    hidden = primary.copy()
     lines = _lines(list(frame.index), cols, row_total, col_total)
     changed = True
     while changed:
@@ -174,13 +181,27 @@ def suppress(
         for j in range(values.shape[1]):
             if missing[i, j]:
                 text[i, j] = "–"
-            elif hidden[i, j]:
+            elif primary[i, j]:
                 text[i, j] = f"<{threshold}"
+            elif hidden[i, j]:
+                text[i, j] = HIDDEN
             else:
                 text[i, j] = f"{int(vals[i, j]):,}"
     for j, col in enumerate(cols):
         out[col] = text[:, j]
     return out
+
+
+def is_hidden(text: Any) -> bool:
+    """Whether a cell of a suppressed table hides its count (``"<5"`` or :data:`HIDDEN`).
+
+    Examples
+    --------
+    >>> [is_hidden(v) for v in ("<5", "[c]", "12", "0", "–")]
+    [True, True, False, False, False]
+    """
+    value = str(text)
+    return value.startswith("<") or value == HIDDEN
 
 
 def _lines(index: list[Any], cols: list[Any], row_total: Any, col_total: Any
@@ -253,6 +274,9 @@ class GovernanceReport:
     figures: list[Figure]
     previous_held: bool
     months_held: tuple[date | None, date | None]
+    #: Sources whose ASB data do not cover both periods, as "source: Jan 2022 to Dec 2022"
+    #: (a source starting or stopping looks like ASB rising or falling).
+    uneven_sources: tuple[str, ...] = ()
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -405,7 +429,7 @@ def asb_volume(con: duckdb.DuckDBPyConnection, period: Period, *, areas: tuple[s
 
 def _change(now: int, before: int, shown_now: str, shown_before: str) -> str:
     """Percentage change, only between two figures that are both shown."""
-    if shown_now.startswith("<") or shown_before.startswith("<") or before == 0:
+    if is_hidden(shown_now) or is_hidden(shown_before) or before == 0:
         return "–"
     return f"{100 * (now - before) / before:+.0f}%"
 
@@ -700,7 +724,7 @@ def outcomes(con: duckdb.DuckDBPyConnection, period: Period, *, areas: tuple[str
     # behind it is shown, so it cannot be combined with the table to recover a hidden cell.
     share = pd.DataFrame(
         [[safe_share(happy[c], answered[c], threshold)
-          if not any(v.startswith("<") for v in shown[c].iloc[:5]) else "–"
+          if not any(is_hidden(v) for v in shown[c].iloc[:5]) else "–"
           for c in sat.columns]],
         index=["Satisfied (4 or 5) of those who answered"], columns=sat.columns)
     fig.display["satisfaction"] = pd.concat([shown, share])
@@ -783,6 +807,7 @@ def governance_report(
         "SELECT min(month), max(month) FROM mart_incident WHERE is_asb").fetchall()[0]
     prev = period.previous()
     previous_held = first is not None and first <= prev.month_start
+    uneven = _uneven_sources(con, period, prev, areas, tuple(sources))
     return GovernanceReport(
         period=period,
         previous=prev,
@@ -792,4 +817,23 @@ def governance_report(
         figures=figures,
         previous_held=bool(previous_held),
         months_held=(first, last),
+        uneven_sources=uneven,
     )
+
+
+def _uneven_sources(con: duckdb.DuckDBPyConnection, period: Period, previous: Period,
+                    areas: tuple[str, ...], sources: tuple[str, ...]) -> tuple[str, ...]:
+    """Sources (of those chosen, in the areas chosen) holding ASB in one period but whose
+    months held do not reach over the other, with the months they hold."""
+    where, params = _incident_filter(areas, sources)
+    rows = con.execute(
+        f"SELECT source_name, min(month), max(month) FROM mart_incident WHERE is_asb AND {where} "
+        "GROUP BY source_name ORDER BY source_name", params).fetchall()
+    out = []
+    for name, first, last in rows:
+        spans = [(p.month_start, p.months()[-1]) for p in (previous, period)]
+        covers = [first <= a and last >= b for a, b in spans]
+        touches = [first <= b and last >= a for a, b in spans]
+        if any(touches) and not all(covers):
+            out.append(f"{name}: {first:%b %Y} to {last:%b %Y}")
+    return tuple(out)

@@ -409,13 +409,19 @@ def governance_html(report: GovernanceReport, map_markup: str) -> str:
         "</p>",
         f"<p>Aggregates only: no person is named. Counts from 1 to {report.threshold - 1} are "
         f"shown as &lt;{report.threshold}, and where a total would reveal such a count a "
-        'further cell is hidden too (<a href="#def-suppression">suppression</a>).</p>',
+        "further cell is hidden too and shown as [c], whatever its size "
+        '(<a href="#def-suppression">suppression</a>).</p>',
     ]
     if not report.previous_held:
         first = report.months_held[0]
         held = f" (ASB incidents are held from {first:%B %Y})" if first else ""
         parts.append(f'<p class="note">The warehouse holds little or no ASB data for the same '
                      f"period last year{held}, so comparisons with it are incomplete.</p>")
+    elif report.uneven_sources:
+        parts.append('<p class="note">Not every source covers both periods ('
+                     + html.escape("; ".join(report.uneven_sources))
+                     + "), so part of the change is a source starting or stopping, not ASB "
+                     "rising or falling.</p>")
     parts.append("<nav><h2>Contents</h2><ul>" + "".join(
         f'<li><a href="#{f.key.replace("_", "-")}">{html.escape(f.title)}</a>'
         + ("" if f.available else " (not available yet)") + "</li>" for f in report.figures)

@@ -23,11 +23,17 @@ if filters is None:
 report = reports.governance(filters)
 areas = ", ".join(report.areas.values()) if filters.csp_codes else "all CSP areas"
 st.caption(f"{areas} · {report.period.label} against {report.previous.label}. Aggregates only: "
-           f"counts from 1 to {report.threshold - 1} show as <{report.threshold}, and a further "
-           "cell is hidden where a total would reveal one.")
+           f"counts from 1 to {report.threshold - 1} show as <{report.threshold}, and where a "
+           "total would reveal one, a further cell is hidden and shows as [c] (it may be any "
+           "size).")
 if not report.previous_held:
     st.warning("The warehouse holds little or no ASB data for the same period last year, so the "
                "comparison is incomplete.", icon=":material/history:")
+elif report.uneven_sources:
+    st.warning(f"Not every source chosen covers both periods ({'; '.join(report.uneven_sources)})"
+               ". A source starting or stopping looks like ASB rising or falling: choose sources "
+               "that cover both periods (Source filter) before reading the change.",
+               icon=":material/history:")
 
 
 def _pack_downloaded() -> None:

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from pipelines import report as report_module
 from pipelines.audit import read_audit, record
 from pipelines.cli import app
-from pipelines.governance import Period, governance_report, suppress
+from pipelines.governance import HIDDEN, Period, governance_report, is_hidden, suppress
 from pipelines.report import governance_pack_html, lsoa_rates, map_svg
 from pipelines.users import check_password, hash_password, load_users, save_user, verify_password
 from pipelines.warehouse import build, connect
@@ -65,13 +65,29 @@ def test_the_threshold_is_a_parameter():
 def test_a_total_row_forces_a_second_cell_to_be_hidden():
     counts = pd.DataFrame({"n": [3, 12, 40, 55]}, index=["a", "b", "c", "All"])
     shown = suppress(counts, 5, row_total="All")["n"].tolist()
-    # 55 - 12 - 40 would give 3 back: the next smallest (12) is hidden too.
-    assert shown == ["<5", "<5", "40", "55"]
+    # 55 - 12 - 40 would give 3 back: the next smallest (12) is hidden too, marked as hidden
+    # rather than as "<5" (it is not small).
+    assert shown == ["<5", "[c]", "40", "55"]
 
 
 def test_no_secondary_suppression_without_a_total():
     counts = pd.DataFrame({"n": [3, 12, 40]})
     assert suppress(counts, 5)["n"].tolist() == ["<5", "12", "40"]
+
+
+def test_only_small_counts_show_as_below_the_threshold():
+    """A cell hidden to protect another is marked hidden, never "<5": a board member reading
+    "<5" beside a total of 1,111 would take a large count for a small one."""
+    counts = pd.DataFrame({"x": [2, 857, 859], "y": [97, 155, 252], "All": [99, 1012, 1111]},
+                          index=["a", "b", "All"])
+    shown = suppress(counts, 5, row_total="All", col_total="All")
+    for row in counts.index:
+        for col in counts.columns:
+            if shown.at[row, col] == "<5":
+                assert 1 <= counts.at[row, col] < 5, (row, col)
+    assert shown.at["a", "x"] == "<5"
+    assert (shown == HIDDEN).to_numpy().sum() >= 2
+    _assert_no_line_reveals(counts, shown, "All", "All")
 
 
 def test_two_small_cells_in_a_line_need_nothing_more():
@@ -88,7 +104,7 @@ def test_secondary_suppression_follows_crossing_lines():
     # Row a: 3 hidden, so 30 (its only other cell) is hidden. Column x: 3 hidden, so the
     # smallest other (9) is hidden. Column y then has 30 hidden alone: 8 is hidden. Row c then
     # has two hidden cells: done.
-    assert _shown(shown) == [["<5", "<5", "33"], ["20", "40", "60"], ["<5", "<5", "17"],
+    assert _shown(shown) == [["<5", "[c]", "33"], ["20", "40", "60"], ["[c]", "[c]", "17"],
                              ["32", "78", "110"]]
 
 
@@ -98,7 +114,7 @@ def test_a_total_is_hidden_when_every_other_cell_is_zero():
     counts = pd.DataFrame({"x": [3, 30, 33], "y": [12, 0, 12], "All": [15, 30, 45]},
                           index=["a", "b", "All"])
     shown = suppress(counts, 5, row_total="All", col_total="All")
-    assert shown.at["a", "y"] == "<5" and shown.at["All", "y"] == "<5"
+    assert shown.at["a", "y"] == "[c]" and shown.at["All", "y"] == "[c]"
     _assert_no_line_reveals(counts, shown, "All", "All")
 
 
@@ -110,7 +126,7 @@ def test_missing_values_and_other_columns_pass_through():
 
 def _assert_no_line_reveals(counts: pd.DataFrame, shown: pd.DataFrame, row_total, col_total
                             ) -> None:
-    hidden = shown.map(lambda v: str(v).startswith("<")).to_numpy()
+    hidden = shown.map(is_hidden).to_numpy()
     rows, cols = list(counts.index), list(counts.columns)
     if col_total is not None:
         for i in range(len(rows)):
@@ -227,6 +243,14 @@ def test_every_shown_table_suppresses_small_counts_and_reveals_none(gov_con):
                         assert not 1 <= int(text.replace(",", "")) < THRESHOLD, (
                             fig.key, name, text)
                     seen_suppressed |= text == f"<{THRESHOLD}"
+                raw = fig.tables.get(name)
+                if raw is None:
+                    continue
+                for row in counts.index:  # "<5" only where the count really is small
+                    for col in counts.columns:
+                        if (counts.at[row, col] == f"<{THRESHOLD}" and row in raw.index
+                                and col in raw.columns):
+                            assert 1 <= raw.at[row, col] < THRESHOLD, (fig.key, name, row, col)
     assert seen_suppressed, "the sample should exercise suppression"
 
 
@@ -337,6 +361,23 @@ def test_the_personal_data_check_finds_what_it_looks_for(gov_con):
 @pytest.fixture(scope="module")
 def pack_html(gov_con) -> str:
     return governance_pack_html(gov_con, SUMMER)
+
+
+def test_sources_not_covering_both_periods_are_named(gov_con, pack_html):
+    """police.uk data in the sample start in January 2022: a summer 2022 change against summer
+    2021 compares four sources with three, and the report says so; without police.uk it does
+    not."""
+    rep = governance_report(gov_con, SUMMER)
+    assert rep.previous_held
+    assert rep.uneven_sources == ("police-uk: Jan 2022 to Nov 2022",)
+    assert "Not every source covers both periods (police-uk: Jan 2022 to Nov 2022)" in pack_html
+    others = tuple(s for (s,) in gov_con.execute(
+        "SELECT DISTINCT source_name FROM mart_incident WHERE source_name <> 'police-uk'"
+    ).fetchall())
+    assert governance_report(gov_con, SUMMER, sources=others).uneven_sources == ()
+    # A source holding nothing in either period is not listed.
+    march = governance_report(gov_con, Period(date(2021, 3, 1), date(2021, 3, 31)))
+    assert not any(s.startswith("police-uk") for s in march.uneven_sources)
 
 
 def test_pack_holds_no_name_reference_or_address(pack_html, gov_con):
