@@ -35,6 +35,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .analysis import uneven_sources as _uneven_of
 from .config import load_config
 
 __all__ = [
@@ -829,11 +830,5 @@ def _uneven_sources(con: duckdb.DuckDBPyConnection, period: Period, previous: Pe
     rows = con.execute(
         f"SELECT source_name, min(month), max(month) FROM mart_incident WHERE is_asb AND {where} "
         "GROUP BY source_name ORDER BY source_name", params).fetchall()
-    out = []
-    for name, first, last in rows:
-        spans = [(p.month_start, p.months()[-1]) for p in (previous, period)]
-        covers = [first <= a and last >= b for a, b in spans]
-        touches = [first <= b and last >= a for a, b in spans]
-        if any(touches) and not all(covers):
-            out.append(f"{name}: {first:%b %Y} to {last:%b %Y}")
-    return tuple(out)
+    return tuple(_uneven_of(rows, [(previous.start, previous.end),
+                                    (period.start, period.end)]))

@@ -17,6 +17,7 @@ from dashboard import where_when_data as wwd
 from dashboard.auth import require_page
 from dashboard.components import about
 from dashboard.where_when_filters import page_filter
+from pipelines.analysis import uneven_sources
 from pipelines.errors import AnalysisProblem
 
 DOC = "methods.md"
@@ -110,6 +111,13 @@ m2.metric("Buffer measure", "-" if result.buffer_measure is None
           help="Ba/Ca - Bb/Cb: positive suggests displacement, negative diffusion of benefits.")
 m3.metric("Weighted displacement quotient", "-" if result.wdq is None else f"{result.wdq:.2f}")
 st.info(f"**{result.outcome.capitalize()}.** {result.reading}", icon=":material/balance:")
+uneven = uneven_sources(held[["source_name", "first_month", "last_month"]].itertuples(index=False),
+                        [result.before, result.after])
+if uneven:
+    st.warning(f"Not every source chosen covers both the before and the after months "
+               f"({'; '.join(uneven)}). A source starting or stopping looks like ASB rising or "
+               "falling: choose sources that cover both (Source filter) before reading the "
+               "result.", icon=":material/history:")
 for note in result.notes:
     st.caption(note)
 

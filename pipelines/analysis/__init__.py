@@ -4,8 +4,9 @@ One module per method: :mod:`.grid` (square BNG cells), :mod:`.hotspots` (densit
 emerging hot spots, hot dots, harm weights), :mod:`.peaktimes` (aoristic hour-of-week,
 trends, special days), :mod:`.near_repeat` (Knox test), :mod:`.forecast` (next-month hotspot
 forecasts and their backtest) and :mod:`.assessment` (before/after and displacement).
+:func:`uneven_sources` says which sources make a comparison between periods unlike for like.
 """
 
-from ._common import AnalysisProblem
+from ._common import AnalysisProblem, uneven_sources
 
-__all__ = ["AnalysisProblem"]
+__all__ = ["AnalysisProblem", "uneven_sources"]

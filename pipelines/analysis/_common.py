@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisProblem
 
-__all__ = ["AnalysisProblem", "require_columns", "located", "weights_of"]
+__all__ = ["AnalysisProblem", "require_columns", "located", "weights_of", "uneven_sources"]
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -59,3 +60,42 @@ def weights_of(frame: pd.DataFrame, weight: str | None) -> np.ndarray:
     if (values < 0).any():
         raise AnalysisProblem(f"column {weight!r} holds negative weights; weights must be >= 0")
     return values
+
+
+def uneven_sources(held: Iterable[tuple[str, Any, Any]], windows: Iterable[tuple[Any, Any]]
+                   ) -> list[str]:
+    """Sources whose months held reach into some of ``windows`` but do not cover them all.
+
+    A comparison between periods (this year and last, before and after a response) is only
+    like for like when every source counted holds data over each period: a source starting or
+    stopping looks like ASB rising or falling.
+
+    Parameters
+    ----------
+    held : iterable of (source, first month, last month)
+        Months as any date-like (the first day of the month).
+    windows : iterable of (start, end)
+        The periods compared (dates; each month they touch counts).
+
+    Returns
+    -------
+    list of str
+        ``"source: Jan 2022 to Nov 2022"`` for each uneven source, in the order given.
+
+    Examples
+    --------
+    >>> held = [("police-uk", "2022-01-01", "2022-11-01"), ("council", "2021-01-01", "2022-12-01")]
+    >>> uneven_sources(held, [("2021-06-01", "2021-08-31"), ("2022-06-01", "2022-08-31")])
+    ['police-uk: Jan 2022 to Nov 2022']
+    >>> uneven_sources(held, [("2022-02-01", "2022-03-31"), ("2022-04-01", "2022-05-31")])
+    []
+    """
+    spans = [(pd.Timestamp(a).to_period("M"), pd.Timestamp(b).to_period("M"))
+             for a, b in windows]
+    out = []
+    for name, first, last in held:
+        f, t = pd.Timestamp(first).to_period("M"), pd.Timestamp(last).to_period("M")
+        touches = [f <= b and t >= a for a, b in spans]
+        if any(touches) and not all(f <= a and t >= b for a, b in spans):
+            out.append(f"{name}: {f.strftime('%b %Y')} to {t.strftime('%b %Y')}")
+    return out

@@ -289,3 +289,18 @@ def test_before_and_after(app: AppTest, dash_db: Path):
     assert counts.loc["response", "before"] == expected.counts.loc["response", "before"]
     assert counts.loc["buffer", "after"] == expected.counts.loc["buffer", "after"]
     assert len(located) > 0
+
+
+def test_before_and_after_warns_when_a_source_covers_only_one_side(app: AppTest):
+    """police.uk data in the sample start in January 2022: with the response in January, the
+    before months hold three sources and the after months four."""
+    open_page(app, "views/before_after.py")
+    app.multiselect(key="ba_lsoas").set_value(["E01033468", "E01012044"])
+    app.date_input(key="ba_start").set_value(date(2022, 6, 1))
+    app.number_input(key="ba_months").set_value(3).run()
+    assert not app.exception, app.exception
+    assert not [w for w in app.warning if "covers both the before" in w.value]
+    app.date_input(key="ba_start").set_value(date(2022, 1, 1)).run()
+    assert not app.exception, app.exception
+    warned = [w.value for w in app.warning if "covers both the before" in w.value]
+    assert warned and "police-uk: Jan 2022 to Nov 2022" in warned[0]
