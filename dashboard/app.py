@@ -35,11 +35,14 @@ viewer = sign_in()  # draws the sign-in page and stops until someone is signed i
 # Pages the role may not open stay registered but hidden, so a direct link explains the refusal.
 sections: dict[str, list] = {}
 pages: dict[str, st.Page] = {}
+# The page a role lands on: the default page if it may open it, else its first page.
+allowed_specs = [spec for spec in PAGES if can_view(viewer.role, spec)]
+landing = next((s for s in allowed_specs if s.default), allowed_specs[0] if allowed_specs else None)
 for spec in PAGES:
     allowed = can_view(viewer.role, spec)
     pages[spec.url] = st.Page(
         HERE / "views" / spec.file if allowed else refusal(spec), title=spec.title,
-        icon=spec.icon, url_path=spec.url, default=spec.default and allowed,
+        icon=spec.icon, url_path=spec.url, default=spec is landing,
         visibility="visible" if allowed else "hidden")
     sections.setdefault(spec.section if allowed else "", []).append(pages[spec.url])
 navigation = st.navigation(sections, expanded=True)  # every page the role may open, no "more"

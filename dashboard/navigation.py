@@ -28,16 +28,18 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
+    # The governance role sees aggregates with small numbers suppressed only: the Governance
+    # overview (and its meeting pack). The analysis pages show any count, down to one.
     PageSpec("Explore", "overview.py", "Overview", ":material/dashboard:", "overview",
-             default=True),
+             roles=("analyst", "panel", "admin"), default=True),
     PageSpec("Explore", "governance.py", "Governance overview", ":material/account_balance:",
              "governance", roles=("analyst", "panel", "governance")),
     PageSpec("Explore", "hotspots.py", "Hotspots", ":material/map:", "hotspots",
-             roles=("analyst", "panel", "governance")),
+             roles=("analyst", "panel")),
     PageSpec("Explore", "peak_times.py", "Peak times", ":material/schedule:", "peak-times",
-             roles=("analyst", "panel", "governance")),
+             roles=("analyst", "panel")),
     PageSpec("Explore", "before_after.py", "Before and after", ":material/compare_arrows:",
-             "before-after", roles=("analyst", "panel", "governance")),
+             "before-after", roles=("analyst", "panel")),
     PageSpec("People", "case_reviews.py", "Case reviews", ":material/gavel:", "case-reviews",
              roles=("analyst", "panel"), person_level=True),
     PageSpec("People", "cmarac.py", "CMARAC and risk", ":material/crisis_alert:", "cmarac",
@@ -53,11 +55,12 @@ PAGES: list[PageSpec] = [
              "location-profile", roles=("analyst", "panel"), person_level=True),
     PageSpec("People", "network.py", "Network", ":material/hub:", "network",
              roles=("analyst", "panel"), person_level=True),
-    PageSpec("People", "linkage.py", "People links", ":material/link:", "people-links", roles=("analyst", "admin"), person_level=True),
+    PageSpec("People", "linkage.py", "People links", ":material/link:", "people-links",
+             roles=("analyst", "admin"), person_level=True),
     PageSpec("Explore", "interventions.py", "Which interventions work", ":material/science:",
-             "interventions", roles=("analyst", "panel", "governance")),
+             "interventions", roles=("analyst", "panel")),
     PageSpec("Problem-solving", "problems.py", "Problems", ":material/checklist:", "problems",
-             roles=("analyst", "panel", "governance")),
+             roles=("analyst", "panel")),
     PageSpec("Problem-solving", "problem_workspace.py", "Problem workspace",
              ":material/construction:", "problem-workspace", roles=("analyst", "panel")),
     PageSpec("Data", "data_loaded.py", "Data loaded", ":material/database:", "data",

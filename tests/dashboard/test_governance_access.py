@@ -229,6 +229,25 @@ def test_admin_page_is_for_admins_only(at, user):
     assert not [d for d in at.dataframe if d.key == "audit_table"]
 
 
+def test_governance_role_lands_on_its_overview(at):
+    """The Overview is not open to the governance role: it lands on the Governance overview,
+    never on a refusal."""
+    sign_in(at, "governance1")
+    assert not at.exception
+    assert not [e for e in at.error if "not available to the" in e.value]
+    assert at.title[0].value == "Governance overview"
+
+
+@pytest.mark.parametrize("page", ["overview.py", "hotspots.py", "peak_times.py",
+                                  "before_after.py", "interventions.py", "problems.py"])
+def test_governance_role_is_refused_pages_that_show_small_counts(at, page):
+    """Analysis pages show any count down to one; the governance role sees aggregates with
+    small numbers suppressed only."""
+    sign_in(at, "governance1")
+    go(at, page)
+    assert "not available to the governance role" in at.error[0].value
+
+
 def test_governance_role_cannot_open_the_data_page(at):
     sign_in(at, "governance1")
     go(at, "data_loaded.py")
