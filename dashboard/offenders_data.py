@@ -177,6 +177,19 @@ def last_panel() -> dict[str, Any] | None:
     return _last_panel(*_key())
 
 
+def train_model(trained_by: str) -> risk.TrainResult:
+    """Evaluate, fit, score everyone and store the model, as ``asb risk train`` does, in one
+    transaction on the app's own connection (the command line cannot open the warehouse while
+    the dashboard holds it).
+
+    Raises
+    ------
+    AnalysisProblem
+        The data cannot support a model (say, nobody named again); nothing is stored.
+    """
+    return write(lambda cur: risk.train_and_store(cur, load_config(), created_by=trained_by))
+
+
 def record_panel(table: pd.DataFrame, recorded_by: str) -> int:
     """Record the whole list (not only what the filters show) as this panel's snapshot."""
     return write(lambda cur: risk.record_panel(cur, table, recorded_by))

@@ -19,6 +19,7 @@ from dashboard.auth import audit, audit_view  # noqa: E402
 from dashboard.components import DOCS_DIR, about  # noqa: E402
 from dashboard.vol_widgets import open_person  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
+from pipelines.errors import AnalysisProblem  # noqa: E402
 
 TITLE = "Offender panel"
 st.title(TITLE)
@@ -29,11 +30,35 @@ st.caption("The risk estimate informs the panel's discussion; it never decides a
            f"{config['reoffending']['months']} months, learned from past records, and it is "
            "wrong for some people in both directions.")
 
+
+
+def train_button(label: str) -> None:
+    """Train the model from the page (analysts): the command line cannot reach the warehouse
+    while the dashboard has it open."""
+    if viewer.role != "analyst":
+        st.caption("An analyst can train it here, or with `asb risk train --db WAREHOUSE` while "
+                   "the dashboard is stopped.")
+        return
+    if not st.button(label, key="op_train", icon=":material/model_training:"):
+        return
+    try:
+        with st.spinner("Testing the model on later dates, fitting it on all the data and "
+                        "scoring everyone (a minute at most on a partnership's data)..."):
+            done = od.train_model(viewer.username)
+    except AnalysisProblem as problem:
+        st.error(f"No model was stored: {problem}", icon=":material/error:")
+        return
+    audit(viewer, "train model", TITLE, done.version)
+    st.success(f"Stored {done.version}: {done.people_scored:,} people scored as at "
+               f"{done.scored_at}.", icon=":material/check_circle:")
+    st.rerun()
+
+
 info = od.model_info()
 if info is None:
     st.info("No risk model has been trained on this warehouse yet, so the list has no risk "
-            "column. An analyst trains one with `asb risk train --db WAREHOUSE`.",
-            icon=":material/model_training:")
+            "column.", icon=":material/model_training:")
+    train_button("Train the risk model")
 else:
     m = info["metrics"] or {}
     st.caption(
@@ -45,8 +70,9 @@ else:
     now = info.get("data_end_now")
     if now is not None and pd.Timestamp(now) > pd.Timestamp(info["data_to"]):
         st.warning(f"The warehouse now holds reports up to {pd.Timestamp(now):%d %b %Y}, after "
-                   "the data this model scored: retrain it (`asb risk train`) before the panel.",
+                   "the data this model scored: retrain it before the panel.",
                    icon=":material/update:")
+        train_button("Retrain the risk model")
 
 table = od.panel()
 if table.empty:

@@ -91,7 +91,7 @@ def test_the_pages_are_registered_with_their_roles():
     specs = {p.file: p for p in PAGES}
     panel, ivs = specs["offender_panel.py"], specs["interventions.py"]
     assert set(panel.roles or ()) == {"analyst", "panel"} and panel.person_level
-    assert set(ivs.roles or ()) == {"analyst", "governance", "panel"} and not ivs.person_level
+    assert set(ivs.roles or ()) == {"analyst", "panel"} and not ivs.person_level
 
 
 def test_panel_without_a_model_lists_the_persistent_perpetrators(app: AppTest, dash_db: Path):
@@ -105,6 +105,22 @@ def test_panel_without_a_model_lists_the_persistent_perpetrators(app: AppTest, d
     assert table["Risk"].isna().all()
     assert dash_count(dash_db, "SELECT count(*) FROM app_audit WHERE page = 'Offender panel' "
                                "AND action = 'view'") >= 1
+
+
+def test_an_analyst_trains_the_model_from_the_panel(app: AppTest, dash_db: Path):
+    """The command line cannot open the warehouse while the dashboard holds it, so the page
+    offers the training itself: one model stored, everyone scored, the action audited."""
+    _open(app, PANEL)
+    assert dash_count(dash_db, "SELECT count(*) FROM information_schema.tables "
+                               "WHERE table_name = 'app_model'") == 0
+    app.button(key="op_train").click().run()
+    assert not app.exception, app.exception
+    assert dash_count(dash_db, "SELECT count(*) FROM app_model WHERE purpose = 'reoffending'") == 1
+    assert dash_count(dash_db, "SELECT count(*) FROM app_audit WHERE action = 'train model' "
+                               "AND page = 'Offender panel'") == 1
+    assert not [i for i in app.info if "No risk model" in i.value]
+    table = _table(app, "op_table")
+    assert table["Risk"].notna().any()
 
 
 def test_panel_shows_each_persons_stored_risk_band_and_reasons(trained_app):
