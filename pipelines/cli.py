@@ -42,6 +42,10 @@ app.add_typer(users_app, name="users")
 DbOption = Annotated[
     Path, typer.Option("--db", help="The warehouse file (created if missing).", envvar="ASB_DB")
 ]
+ExistingDbOption = Annotated[
+    Path, typer.Option("--db", help="The warehouse file (it must exist: build one with "
+                                    "`asb load-sample` or `asb ingest`).", envvar="ASB_DB")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 ConfigOption = Annotated[
     Path | None,
@@ -60,15 +64,20 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
     return (lambda msg: typer.echo(msg, err=True)) if enabled else None
 
 
+def _show_version(value: bool) -> None:
+    """``--version``: eager, so it answers before Typer asks for a command."""
+    if value:
+        typer.echo(f"asb {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show step timings and full errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.",
+                                          callback=_show_version, is_eager=True)] = False,
 ) -> None:
     _state["debug"] = debug
-    if version:
-        typer.echo(f"asb {__version__}")
-        raise typer.Exit()
 
 
 @app.command()
@@ -103,6 +112,9 @@ def ingest(
     finally:
         con.close()
     result = summarise(reports)
+    for r in reports:
+        for warning in r.warnings:
+            _err(f"warning: {warning}")
     if as_json:
         typer.echo(json.dumps(result, default=str))
         return
@@ -127,7 +139,7 @@ def ingest(
 
 
 @app.command()
-def summary(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+def summary(db: ExistingDbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """Say what the warehouse holds."""
     from .warehouse import connect
     from .warehouse import summary as get_summary
@@ -240,7 +252,7 @@ def sources() -> None:
 
 @app.command()
 def dashboard(
-    db: DbOption = DEFAULT_DB,
+    db: ExistingDbOption = DEFAULT_DB,
     port: Annotated[int, typer.Option("--port", envvar="PORT", help="Port to serve on.")] = 8501,
     address: Annotated[str, typer.Option("--address", help="Address to listen on.")] = "localhost",
 ) -> None:
@@ -278,10 +290,36 @@ from .commands.case_review import case_review_app  # noqa: E402
 app.add_typer(case_review_app, name="case-review")
 
 
+def _click_exceptions() -> tuple[type[Exception], type[Exception] | None]:
+    """Click's base exception and its "no arguments, so help" error, from the Click that
+    Typer actually uses: its own copy (``typer._click``) in recent releases, the ``click``
+    package in older ones. Checking the ``click`` package alone misses every usage error."""
+    import typer.main as typer_main
+
+    click_module = getattr(typer_main, "_click", None) or getattr(typer_main, "click", None)
+    exceptions = getattr(click_module, "exceptions", None)
+    base = getattr(exceptions, "ClickException", None)
+    if base is None:  # pragma: no cover - every Typer has one or the other
+        import click
+
+        exceptions, base = click.exceptions, click.ClickException
+    return base, getattr(exceptions, "NoArgsIsHelpError", None)
+
+
+def _usage_line(exc: Exception) -> str:
+    """Click's own message on one line, with where to find the right usage."""
+    message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return f"error: {message}"
+    return f"error: {message} (run '{ctx.command_path} --help' to see how to use it)"
+
+
 def main() -> None:
     """Entry point: run the app, turning the project's errors into one line."""
+    click_error, no_args_is_help = _click_exceptions()
     try:
-        rc = app(standalone_mode=False)
+        rc = app(standalone_mode=False, prog_name="asb")
         sys.exit(rc if isinstance(rc, int) else 0)
     except AsbError as exc:
         _err(f"error: {exc}")
@@ -295,12 +333,16 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("interrupted: nothing was changed")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
-            _err(f"error: {exc.format_message()}")
-            sys.exit(exc.exit_code)
+    except click_error as exc:  # a usage error: Click's own message, on one line
+        if no_args_is_help is not None and isinstance(exc, no_args_is_help):
+            # `asb` or `asb risk` on its own: the help (Rich has printed it already).
+            help_text = exc.format_message()  # type: ignore[attr-defined]
+            if help_text.strip():
+                typer.echo(help_text)
+            sys.exit(0)
+        _err(_usage_line(exc))
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception as exc:  # anything unexpected
         if _state["debug"]:
             raise
         _err(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -42,6 +42,9 @@ _YES = ["yes", "y", "true", "t", "1"]
 _NO = ["no", "n", "false", "f", "0"]
 _BANDS = ["standard", "medium", "high"]
 _Q_KEY = re.compile(r"q_[a-z0-9_]+")
+#: Date columns that may rightly hold a day still to come; every other date, time or month
+#: more than a day ahead rejects its row as in the future.
+_MAY_BE_FUTURE = frozenset({"review_due"})
 
 
 @dataclass
@@ -62,6 +65,7 @@ class IngestReport:
     sha256: str = ""
     encoding: str | None = None
     delimiter: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def check(self) -> None:
         """Assert the conservation rule (a programming error if it fails)."""
@@ -92,6 +96,17 @@ def summarise(reports: Sequence[IngestReport]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------
 # Column matching
+
+
+def _with_article(word: str) -> str:
+    """``word`` after "a" or "an", by its first letter.
+
+    Examples
+    --------
+    >>> _with_article("incidents"), _with_article("police-uk")
+    ('an incidents', 'a police-uk')
+    """
+    return f"{'an' if word[:1].lower() in tuple('aeiou') else 'a'} {word}"
 
 
 def _match_columns(source: Source, result: ReadResult, display: str, extra_required: Sequence[str]
@@ -125,7 +140,7 @@ def _match_columns(source: Source, result: ReadResult, display: str, extra_requi
         what = (f"required column {labels[0]} is missing" if len(labels) == 1
                 else f"required columns {', '.join(labels)} are missing")
         raise FileProblem(
-            display, f"{what} (columns found: {shown}); is this a {source.name} file?"
+            display, f"{what} (columns found: {shown}); is this {_with_article(source.name)} file?"
         )
     for group in template.one_of:
         if not any(c in found for c in group):
@@ -315,10 +330,16 @@ def _build_select(
                              "r_easting"))
         checks.append(_Check("northing NOT BETWEEN 0 AND 1300000", "northing", "outside_gb",
                              "r_northing"))
-    if "reported_at" in names:
-        now = param(datetime.now() + timedelta(days=1))
-        checks.append(_Check(f"reported_at > CAST({now} AS TIMESTAMP)", "reported_at", "future",
-                             "r_reported_at"))
+    # No date, time or month more than a day ahead (a day's grace for clocks and time zones);
+    # for a month, nothing after the month that day falls in. The limit is our own clock's,
+    # written as a literal: police.uk's SQL becomes a view, and a view takes no parameters.
+    ahead = datetime.now().replace(microsecond=0) + timedelta(days=1)
+    for col in template.columns:
+        if col.kind not in ("datetime", "date", "month") or col.name in _MAY_BE_FUTURE:
+            continue
+        limit = (f"DATE '{ahead:%Y-%m}-01'" if col.kind == "month"
+                 else f"TIMESTAMP '{ahead:%Y-%m-%d %H:%M:%S}'")
+        checks.append(_Check(f"{col.name} > {limit}", col.name, "future", f"r_{col.name}"))
     if {"occurred_at", "occurred_to"} <= names:
         checks.append(_Check("occurred_to < occurred_at", "occurred_to", "window_reversed",
                              "r_occurred_to"))
@@ -588,9 +609,11 @@ def ingest_file(
             )
             con.unregister("_rej")
     reasons: Counter[str] = Counter(r[2] for r in reject_rows)
-    reasons.update(b.reason.split(" (")[0].split(" but ")[0] for b in result.bad_rows)
+    reasons.update(b.reason.split(" (")[0] for b in result.bad_rows)
     report.rejects_by_reason = dict(reasons.most_common())
     report.rows_rejected = len(reject_rows) + len(result.bad_rows)
+    if report.rows_read == 0:
+        report.warnings.append(f"{display} has a header but no rows: nothing was loaded")
     _record_file(con, report, source, result, path, now, "loaded")
     report.check()
     say(

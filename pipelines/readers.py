@@ -24,7 +24,9 @@ from .errors import FileProblem
 
 __all__ = ["ReadResult", "BadRow", "read_table", "file_sha256"]
 
-_SNIFF_BYTES = 64 * 1024
+#: How much of a CSV is read to find its encoding and header row: a header row longer than
+#: this (a thousand columns of long names would be 64 KB) is not a header.
+_HEADER_BYTES = 1 << 20
 
 
 @dataclass
@@ -140,7 +142,8 @@ def _read_csv(
     path: Path, display: str, encoding: str | None, delimiter: str | None
 ) -> ReadResult:
     with path.open("rb") as fh:
-        head = fh.read(_SNIFF_BYTES)
+        head = fh.read(_HEADER_BYTES)
+        more = bool(fh.read(1))
     if not head.strip():
         raise FileProblem(display, "the file is empty")
     if head[:2] == b"PK":
@@ -157,6 +160,12 @@ def _read_csv(
     except LookupError:
         raise FileProblem(display, f"unknown text encoding {enc!r}") from None
     header_line = _first_line(text_head.lstrip("\ufeff"))
+    if more and len(header_line) == len(text_head.lstrip("\ufeff")):
+        raise FileProblem(
+            display,
+            f"the first line is longer than {_HEADER_BYTES >> 20} MB, too long to be a header row "
+            "of column names: is this a CSV export with one row per line?",
+        )
     if not header_line.strip():
         raise FileProblem(display, "the first line is blank: expected a header row of column names")
     delim = _detect_delimiter(header_line, delimiter)
@@ -168,6 +177,10 @@ def _read_csv(
             "tab separated column names)",
         )
     names = _dedupe_headers(headers)
+    if not more and not text_head.lstrip("\ufeff")[len(header_line):].strip():
+        # A header and nothing else (with or without a line break after it).
+        empty = pa.table([pa.array([], type=pa.string()) for _ in names], names=names)
+        return ReadResult(empty, pa.array([], type=pa.int64()), names, [], enc or "utf-8", delim)
     convert = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names}, strings_can_be_null=False
     )

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from ..errors import AnalysisProblem
@@ -18,6 +19,30 @@ hotspots_app = typer.Typer(help="Hotspot forecasts and their backtest.", no_args
 
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
+
+
+def _check_known(con: duckdb.DuckDBPyConnection, db: Path, csp: list[str], source: list[str]
+                 ) -> None:
+    """Refuse a --csp or --source the warehouse does not hold, naming the ones it does (an
+    unknown code would otherwise look like an area with no ASB)."""
+    if csp:
+        known = dict(con.execute("SELECT csp_code, coalesce(csp_name, csp_code) "
+                                 "FROM core_area_csp ORDER BY csp_code").fetchall())
+        unknown = [c for c in csp if c not in known]
+        if unknown:
+            held = ("; it holds " + ", ".join(f"{k} ({v})" for k, v in known.items()) if known
+                    else "; it holds no CSP areas yet (load them with `asb areas`)")
+            raise AnalysisProblem(f"--csp {', '.join(unknown)}: unknown CSP area code in "
+                                  f"{db}{held}")
+    if source:
+        known_sources = [r[0] for r in con.execute(
+            "SELECT DISTINCT source_name FROM mart_incident ORDER BY 1").fetchall()]
+        unknown = [s for s in source if s not in known_sources]
+        if unknown:
+            held = ("; its incident sources are " + ", ".join(known_sources) if known_sources
+                    else "; it holds no incidents yet")
+            raise AnalysisProblem(f"--source {', '.join(unknown)}: no incident source of that "
+                                  f"name in {db}{held}")
 
 
 @hotspots_app.command("backtest")
@@ -48,9 +73,11 @@ def backtest(
     if cell_size <= 0:
         raise AnalysisProblem(f"--cell-size must be a positive number of metres (got "
                               f"{cell_size:g})")
-    f = IncidentFilter(csp_codes=tuple(csp or ()), sources=tuple(source or ()))
+    csp = [c.strip().upper() for c in csp or ()]
+    f = IncidentFilter(csp_codes=tuple(csp), sources=tuple(source or ()))
     con = connect(db, read_only=True)
     try:
+        _check_known(con, db, csp, list(source or ()))
         incidents = load_incidents(con, f, columns=["easting", "northing", "month"])
         coverage_by_source = source_coverage(con, f)
     finally:

@@ -541,3 +541,133 @@ def test_dry_run_reports_and_changes_nothing(empty_db, tmp_path):
     con.close()
     assert (reports[0].rows_loaded, reports[0].rows_rejected) == (1, 1)
     assert fingerprint(db) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# dates in the future, in every date column (reported_at's rule, the same day's grace)
+
+
+def _day(days: int) -> str:
+    return (datetime.now() + timedelta(days=days)).strftime("%d/%m/%Y")
+
+
+def test_future_occurred_dates_are_rejected_like_reported_at(tmp_path):
+    db = tmp_path / "w.duckdb"
+    path = write(tmp_path / "i.csv", "source_ref,agency,reported_at,occurred_at,occurred_to\n"
+                 + "F1,X Council,05/08/2022,2099-01-01,\n"  # occurred_at in 2099
+                 + "F2,X Council,05/08/2022,01/08/2022,2099-01-01\n"  # occurred_to in 2099
+                 + f"F3,X Council,05/08/2022,{_day(10)},\n"  # occurred_at ten days ahead
+                 + f"F4,X Council,{_day(0)},{_day(0)},{_day(1)}\n"  # today, to tomorrow: kept
+                 + "F5,X Council,05/08/2022,01/08/2022,03/08/2022\n")  # ok
+    result = run(db, "incidents", [path])
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (5, 2, 3)
+    assert result["rejects_by_reason"] == {"occurred_at is in the future": 2,
+                                           "occurred_to is in the future": 1}
+    con = connect(db, read_only=True)
+    rejects = con.execute("SELECT row_number, column_name, value FROM mart_reject "
+                          "ORDER BY row_number").fetchall()
+    con.close()
+    assert rejects[:2] == [(2, "occurred_at", "2099-01-01"), (3, "occurred_to", "2099-01-01")]
+    assert scalar(db, "SELECT max(month) FROM mart_incident").year < 2099
+
+
+def test_police_uk_month_after_this_month_is_rejected(tmp_path):
+    db = tmp_path / "w.duckdb"
+    header = JAN.read_text(encoding="utf-8").splitlines()[0]
+    this_month = datetime.now().strftime("%Y-%m")
+    row = (",{},Cleveland Police,Cleveland Police,-1.2,54.6,On or near X,E01011954,"
+           "Hartlepool 001A,Anti-social behaviour,,")
+    path = write(tmp_path / "p.csv", "\n".join(
+        [header, row.format("2099-01"), row.format(this_month), row.format("2022-03")]) + "\n")
+    result = run(db, "police-uk", [path])
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (3, 2, 1)
+    assert result["rejects_by_reason"] == {"month is in the future": 1}
+    assert scalar(db, "SELECT count(*) FROM stg_police_uk WHERE month > DATE '2098-01-01'") == 0
+
+
+def test_template_dates_in_the_future_are_rejected_but_a_review_may_be_due(tmp_path):
+    db = tmp_path / "w.duckdb"
+    actions = write(tmp_path / "a.csv", "source_ref,agency,action,action_date\n"
+                    f"S1,X Council,warning letter,{_day(30)}\nS1,X Council,CPW,01/09/2022\n")
+    cases = write(tmp_path / "c.csv", "case_ref,agency,opened_at,closed_at,first_contact_at\n"
+                  f"C1,X Council,{_day(30)},,\nC2,X Council,01/08/2022,{_day(30)},\n"
+                  f"C3,X Council,01/08/2022,,{_day(30)}\nC4,X Council,01/08/2022,,\n")
+    people = write(tmp_path / "p.csv", "source_ref,agency,role,date_of_birth\n"
+                   f"S1,X Council,victim,{_day(30)}\nS1,X Council,witness,14/02/1970\n")
+    risk = write(tmp_path / "r.csv", "assessment_ref,agency,assessed_at,case_ref,review_due\n"
+                 f"R1,X Council,{_day(30)},C4,\nR2,X Council,01/08/2022,C4,{_day(30)}\n")
+    expected = {
+        "actions": (actions, {"action_date is in the future": 1}),
+        "cases": (cases, {"opened_at is in the future": 1, "closed_at is in the future": 1,
+                          "first_contact_at is in the future": 1}),
+        "people": (people, {"date_of_birth is in the future": 1}),
+        "risk-assessments": (risk, {"assessed_at is in the future": 1}),  # R2's review: kept
+    }
+    for source, (path, reasons) in expected.items():
+        result = run(db, source, [path])
+        assert result["rejects_by_reason"] == reasons, source
+        assert result["rows_loaded"] == result["rows_read"] - sum(reasons.values()), source
+
+
+# ---------------------------------------------------------------------------------------------
+# messages
+
+
+@pytest.mark.parametrize("text", ["source_ref,agency,reported_at\n", "source_ref,agency,reported_at"])
+def test_a_header_with_no_rows_loads_nothing_and_says_so(tmp_path, text):
+    db = tmp_path / "w.duckdb"
+    path = write(tmp_path / "header-only.csv", text)
+    result = run(db, "incidents", [path])
+    assert (result["rows_read"], result["rows_loaded"]) == (0, 0)
+    assert result["files"][0]["status"] == "loaded"
+    assert result["files"][0]["warnings"] == [
+        "header-only.csv has a header but no rows: nothing was loaded"]
+
+
+def test_a_ragged_row_says_how_many_fields_the_header_has(tmp_path):
+    path = write(tmp_path / "r.csv", INCIDENTS_HEADER + "A7,X Council,01/01/2022,,nuisance,,449000\n")
+    result = run(tmp_path / "w.duckdb", "incidents", [path])
+    assert result["rejects_by_reason"] == {"row has 7 fields but the header has 8": 1}
+
+
+def test_wrong_file_for_the_source_uses_the_right_article(tmp_path):
+    path = write(tmp_path / "x.csv", "Month,Crime type\n2022-01,Anti-social behaviour\n")
+    with pytest.raises(FileProblem, match=r"; is this an incidents file\?$"):
+        run(tmp_path / "w.duckdb", "incidents", [path])
+    with pytest.raises(FileProblem, match=r"; is this a cases file\?$"):
+        run(tmp_path / "w.duckdb", "cases", [path])
+
+
+@pytest.mark.parametrize("first_line", [
+    "source_ref,agency,reported_at," + ",".join(f"x{i}" for i in range(300_000)),  # many columns
+    "source_ref,agency,reported_at," + "y" * 2_000_000,  # one huge name
+])
+def test_a_first_line_too_long_to_be_a_header_is_one_line(tmp_path, first_line):
+    path = write(tmp_path / "long.csv", first_line + "\nA1,X Council,01/01/2022,z\n")
+    with pytest.raises(FileProblem) as info:
+        run(tmp_path / "w.duckdb", "incidents", [path])
+    assert str(info.value).startswith("long.csv: the first line is longer than 1 MB, too long "
+                                      "to be a header row")
+    assert "block size" not in str(info.value)
+
+
+def test_a_wide_header_longer_than_the_sniffed_part_is_read_whole(tmp_path):
+    extra = [f"extra_column_{i}" for i in range(8000)]  # a header of about 150 KB
+    path = write(tmp_path / "wide.csv", ",".join(["source_ref", "agency", "reported_at", *extra])
+                 + "\nW1,X Council,01/01/2022" + "," * len(extra) + "\n")
+    result = run(tmp_path / "w.duckdb", "incidents", [path])
+    assert (result["rows_loaded"], result["rows_rejected"]) == (1, 0)
+
+
+def test_reject_reasons_quoted_in_the_data_contract_are_the_ones_given(tmp_path):
+    from pipelines.ingest import _reason
+
+    contract = (Path(__file__).resolve().parents[2] / "docs" / "data-contract.md").read_text(
+        encoding="utf-8")
+    source = resolve_source("incidents")
+    for column, kind in [("reported_at", "not_a_date"), ("reported_at", "year_before_1900"),
+                         ("reported_at", "future"), ("occurred_at", "future"),
+                         ("occurred_to", "future"), ("month", "future"),
+                         ("source_ref", "key_conflict")]:
+        reason = _reason(column, kind, source, {})
+        assert f"`{reason}`" in contract, reason

@@ -1,0 +1,114 @@
+"""Usage errors, help and version through the installed ``asb`` command: one plain line, the
+right exit status, never "unexpected" or a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import typer.main
+
+from pipelines import __version__
+from pipelines.cli import app
+
+_SCRIPT = Path(sys.executable).with_name("asb")
+ASB = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "pipelines.cli"]
+
+
+def asb(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*ASB, *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def _clean(done: subprocess.CompletedProcess) -> None:
+    both = done.stdout + done.stderr
+    assert "unexpected" not in both and "Traceback" not in both, both
+
+
+def test_version_prints_the_version():
+    done = asb("--version")
+    _clean(done)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"asb {__version__}"
+
+
+@pytest.mark.parametrize("args", [(), ("risk",), ("hotspots",)])
+def test_a_command_on_its_own_prints_its_help(args):
+    done = asb(*args)
+    _clean(done)
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and done.stderr == ""
+
+
+@pytest.mark.parametrize(("args", "message", "command"), [
+    (("ingest", "--source", "incidents"), "error: Missing argument 'files'", "asb ingest"),
+    (("summary", "--bogus"), "error: No such option: --bogus", "asb summary"),
+    (("dashboard", "--port", "abc"), "error: Invalid value for '--port'", "asb dashboard"),
+    (("risk", "evaluate", "--db", "X", "--months", "0"), "error: Invalid value for '--months'",
+     "asb risk evaluate"),
+    (("case-review",), "error: Missing option '--db'", "asb case-review"),
+    (("no-such-command",), "error: No such command 'no-such-command'", "asb"),
+])
+def test_usage_errors_are_clicks_message_on_one_line_with_exit_2(args, message, command):
+    done = asb(*args)
+    _clean(done)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(message), lines[0]
+    assert lines[0].endswith(f"(run '{command} --help' to see how to use it)"), lines[0]
+
+
+def test_db_help_says_created_only_where_it_is():
+    """A command that opens the warehouse read-only must not promise to create it."""
+    root = typer.main.get_command(app)
+    for name in ("summary", "dashboard"):
+        db = next(p for p in root.commands[name].params if "--db" in p.opts)
+        assert "created if missing" not in (db.help or ""), name
+        assert "must exist" in (db.help or ""), name
+    for name in ("ingest", "build", "load-sample", "areas"):
+        db = next(p for p in root.commands[name].params if "--db" in p.opts)
+        assert "created if missing" in (db.help or ""), name
+
+
+def test_summary_of_a_missing_warehouse_does_not_create_it(tmp_path):
+    missing = tmp_path / "missing.duckdb"
+    done = asb("summary", "--db", str(missing))
+    _clean(done)
+    assert done.returncode == 2 and "no warehouse here yet" in done.stderr
+    assert not missing.exists()
+
+
+def test_header_only_file_is_loaded_with_a_warning(tmp_path):
+    path = tmp_path / "header-only.csv"
+    path.write_text("source_ref,agency,reported_at\n", encoding="utf-8")
+    done = asb("ingest", "--db", str(tmp_path / "w.duckdb"), "--source", "incidents", str(path),
+               "--quiet")
+    _clean(done)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "header-only.csv: 0 read, 0 loaded, 0 rejected, 0 duplicate"
+    assert done.stderr.splitlines() == [
+        "warning: header-only.csv has a header but no rows: nothing was loaded"]
+
+
+def test_unknown_csp_code_is_named_with_the_codes_held(empty_db):
+    db = empty_db()
+    con = duckdb.connect(str(db), read_only=True)
+    held = [r[0] for r in con.execute("SELECT csp_code FROM core_area_csp ORDER BY 1").fetchall()]
+    con.close()
+    assert held
+    done = asb("hotspots", "backtest", "--db", str(db), "--csp", "E99999999")
+    _clean(done)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: --csp E99999999: unknown CSP area code in {db}; it holds ")
+    assert all(code in lines[0] for code in held)
+    assert "no ASB incidents match" not in lines[0]
+    done = asb("hotspots", "backtest", "--db", str(db), "--csp", held[0], "--source", "nope")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: --source nope: no incident source of that name"), \
+        done.stderr
