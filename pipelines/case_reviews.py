@@ -18,6 +18,8 @@ reviews page read it; :func:`refresh_mart` rebuilds it after every change.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import re
 from collections.abc import Sequence
@@ -36,6 +38,7 @@ from .errors import FileProblem
 __all__ = [
     "APPLICATION_TABLE",
     "complaints_sql",
+    "report_span_sql",
     "load_complaints",
     "TEMPLATE_COLUMNS",
     "Application",
@@ -230,21 +233,42 @@ class ImportResult:
         return len(self.loaded) + len({r[0] for r in self.rejected})
 
 
-def _read_csv(source: str | Path | bytes, name: str) -> pd.DataFrame:
-    data = Path(source).read_bytes() if isinstance(source, str | Path) else source
+def _decode(data: bytes, name: str) -> str:
+    """The file's text: UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
+    mark, else Windows-1252; a file with binary data in it is refused."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileProblem(name, "cannot be read as UTF-16 text: save it as CSV UTF-8 "
+                                    "and import it again") from None
+    if data[:2] == b"PK":
+        raise FileProblem(name, "looks like an Excel or zip file, not a CSV: save it as CSV "
+                                "UTF-8 and import it again")
+    if b"\x00" in data[:8192]:
+        raise FileProblem(name, "contains binary data, not text: save it as CSV UTF-8 (the "
+                                "template's layout) and import it again")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise FileProblem(name, "cannot be read as text (save it as CSV UTF-8)")
+    raise FileProblem(name, "cannot be read as text: save it as CSV UTF-8 and import it again")
+
+
+def _read_csv(source: str | Path | bytes, name: str) -> pd.DataFrame:
+    data = Path(source).read_bytes() if isinstance(source, str | Path) else source
+    text = _decode(data, name).lstrip("\ufeff")
+    if not text.strip():
+        raise FileProblem(name, "the file is empty: download the template, fill it in and "
+                                "import it again")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                             sep=None, engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise FileProblem(name, f"is not a CSV table ({str(exc).splitlines()[0]})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        first = (str(exc).splitlines() or ["unreadable"])[0]
+        raise FileProblem(name, f"is not a CSV table ({first}); the template columns are "
+                                f"{', '.join(TEMPLATE_COLUMNS)}") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("person_refs", "received_on") if c not in frame.columns]
     if missing:
@@ -333,6 +357,15 @@ def complaints_sql(roles: Sequence[str]) -> tuple[str, list[Any]]:
         "easting, northing, csp_code FROM mart_person_incident "
         "WHERE role IN (SELECT unnest(?)) AND reported_at IS NOT NULL "
         "ORDER BY person_id, reported_at, incident_id", [list(roles)])
+
+
+def report_span_sql(roles: Sequence[str]) -> tuple[str, list[Any]]:
+    """SQL and parameters for the first and last days (``first``, ``last``) with a report by
+    a person in one of ``roles`` (both null when there is none)."""
+    return (
+        "SELECT CAST(min(reported_at) AS DATE) AS first, CAST(max(reported_at) AS DATE) AS last "
+        "FROM mart_person_incident WHERE role IN (SELECT unnest(?)) AND reported_at IS NOT NULL",
+        [list(roles)])
 
 
 def load_complaints(con: duckdb.DuckDBPyConnection, roles: Sequence[str]) -> pd.DataFrame:

@@ -13,13 +13,15 @@ import streamlit as st  # noqa: E402
 from dashboard import victims_data as vd  # noqa: E402
 from dashboard.auth import audit_view, page_spec  # noqa: E402
 from dashboard.components import about  # noqa: E402
+from dashboard.data import query  # noqa: E402
 from dashboard.vol_widgets import (  # noqa: E402
     as_of_input,
     open_person,
     pick_person,
     refs_text,
 )
-from pipelines.case_reviews import Application, parse_refs  # noqa: E402
+from pipelines.case_reviews import Application, parse_refs, report_span_sql  # noqa: E402
+from pipelines.errors import AsbError  # noqa: E402
 
 TITLE = "ASB case reviews"
 st.title(TITLE)
@@ -36,6 +38,21 @@ st.caption(f"Reports from {review.window_start:%d/%m/%Y} to {review.window_end:%
            f"across every agency. A report counts when made within "
            f"{rules.qualifying_report_days} days of the behaviour; reports of one incident to "
            "several agencies count once.")
+if inside.empty:
+    span = query(*report_span_sql(rules.qualifying_roles)).iloc[0]
+    if pd.isna(span["first"]):
+        st.info("No reports by victims or complainants are loaded: load the people template "
+                "(or a mapped people export) with the incidents.")
+    elif as_of < pd.Timestamp(span["first"]).date():
+        st.info(f"No reports on or before {as_of:%d/%m/%Y}: the data start on "
+                f"{pd.Timestamp(span['first']):%d/%m/%Y}. Choose a later as-of date (the "
+                f"latest report is on {pd.Timestamp(span['last']):%d/%m/%Y}).")
+    else:
+        st.info(f"No reports between {review.window_start:%d/%m/%Y} and "
+                f"{review.window_end:%d/%m/%Y}: the data hold reports from "
+                f"{pd.Timestamp(span['first']):%d/%m/%Y} to "
+                f"{pd.Timestamp(span['last']):%d/%m/%Y}. Choose an as-of date in or soon "
+                "after that span.")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Threshold met", f"{counts['threshold_met']:,}")
 c2.metric("Second report", f"{counts['second_report']:,}",
@@ -126,9 +143,17 @@ with apps_tab:
                        key="cr_template")
     upload = st.file_uploader("Applications CSV", type=["csv"], key="cr_upload")
     if upload is not None and st.button("Import", key="cr_import"):
-        result = vd.import_csv(upload.getvalue(), upload.name, viewer.username)
-        st.success(f"{len(result.loaded)} applications recorded from {result.file}.")
-        if result.rejected:
+        try:
+            result = vd.import_csv(upload.getvalue(), upload.name, viewer.username)
+        except AsbError as exc:
+            result = None
+            st.error(f"Not imported: {exc}. No application was changed.")
+        if result is not None and result.loaded:
+            st.success(f"{len(result.loaded)} applications recorded from {result.file}.")
+        elif result is not None and not result.rejected:
+            st.info(f"{result.file} has no rows under its header: nothing was imported. "
+                    "Fill in one row per application (see the template).")
+        if result is not None and result.rejected:
             st.error(f"{len({r[0] for r in result.rejected})} rows not loaded:")
             st.dataframe(pd.DataFrame(result.rejected, columns=["row", "column", "reason"]),
                          hide_index=True, key="cr_rejects")

@@ -45,6 +45,12 @@ totals = wwd.counts(f)
 if totals["incidents"] == 0:
     st.info("No ASB incidents match these filters.")
     st.stop()
+if totals["located"] == 0 and layer != "dots":
+    st.info(f"None of the {totals['incidents']:,} incidents chosen has a location (for example "
+            "housing reports without coordinates), so there is nothing to map: choose another "
+            "source or period, or Show \"Hot dots\" to rank the places they name.",
+            icon=":material/info:")
+    st.stop()
 unlocated = totals["incidents"] - totals["located"]
 weighted = "harm-weighted incidents" if harm else "incidents"
 notes: list[str] = []
@@ -59,11 +65,13 @@ map_slot = None  # where the map goes: the page, or a column beside the forecast
 
 
 def _cells_hover(frame: pd.DataFrame, columns: dict[str, str]) -> list[str]:
+    if frame.empty:  # an empty column has no strings to join (numpy refuses str + float)
+        return []
     parts = [frame["cell_id"].astype(str)]
     for column, label in columns.items():
         values = frame[column]
         text = values.map(lambda v: f"{v:,.2f}" if isinstance(v, float) else f"{v}")
-        parts.append(label + ": " + text)
+        parts.append(label + ": " + text.astype(str))
     out = parts[0]
     for p in parts[1:]:
         out = out + "<br>" + p
@@ -71,6 +79,9 @@ def _cells_hover(frame: pd.DataFrame, columns: dict[str, str]) -> list[str]:
 
 
 def _draw_cells(frame: pd.DataFrame, value: str, label: str) -> None:
+    if frame.empty:
+        notes.append("No cell holds an incident with these filters.")
+        return
     shown = frame.head(MAX_CELLS_DRAWN)
     if len(frame) > MAX_CELLS_DRAWN:
         notes.append(f"The map draws the {MAX_CELLS_DRAWN:,} busiest of {len(frame):,} cells; "
@@ -147,9 +158,13 @@ try:
         m3.metric("Cold spot cells", f"{cold:,}")
         sig = result.cells[result.cells["confidence"] != 0]
         value = "value" if harm else "count"
-        maps.add_classes(fig, wwd.cell_shapes(sig, cell_size),
-                         sig["cell_id"], sig["label"], maps.GI_COLOURS,
-                         hover=_cells_hover(sig, {value: weighted, "z": "z", "q": "q"}))
+        if sig.empty:
+            notes.append("No cell is a significant hot or cold spot with these filters: try "
+                         "larger cells, a wider neighbourhood or a longer period.")
+        else:
+            maps.add_classes(fig, wwd.cell_shapes(sig, cell_size),
+                             sig["cell_id"], sig["label"], maps.GI_COLOURS,
+                             hover=_cells_hover(sig, {value: weighted, "z": "z", "q": "q"}))
         ranked = wwd.top_cells(result.cells, "z")
         st.caption(f"Gi* with {result.neighbourhood}; "
                    + ("significance after the Benjamini-Hochberg false discovery rate "
@@ -167,10 +182,14 @@ try:
                      hide_index=True, key="hs_emerging_summary")
         frame = result.cells.assign(x0=result.cells["col"] * cell_size,
                                     y0=result.cells["row"] * cell_size)
-        maps.add_classes(fig, wwd.cell_shapes(frame, cell_size),
-                         frame["cell_id"], frame["pattern"], maps.EMERGING_COLOURS,
-                         hover=_cells_hover(frame, {"pattern": "pattern", "total": weighted,
-                                                    "n_hot": "hot months"}))
+        if frame.empty:
+            notes.append("No cell shows an emerging pattern with these filters: try larger "
+                         "cells, a lower confidence or a longer period.")
+        else:
+            maps.add_classes(fig, wwd.cell_shapes(frame, cell_size),
+                             frame["cell_id"], frame["pattern"], maps.EMERGING_COLOURS,
+                             hover=_cells_hover(frame, {"pattern": "pattern", "total": weighted,
+                                                        "n_hot": "hot months"}))
         ranked = wwd.top_cells(frame, "total")
     elif layer == "forecast":
         about_heading = "Forecasting"
@@ -187,10 +206,11 @@ try:
             notes.append("The kde method smooths from cell centres here (the incidents are "
                          "counted by cell first).")
         cells = result.cells
-        maps.add_classes(fig, wwd.cell_shapes(cells, cell_size),
-                         cells["cell_id"], ["flagged"] * len(cells),
-                         {"flagged": "#d7301f"},
-                         hover=_cells_hover(cells, {"rank": "rank", "score": "score"}))
+        if not cells.empty:
+            maps.add_classes(fig, wwd.cell_shapes(cells, cell_size),
+                             cells["cell_id"], ["flagged"] * len(cells),
+                             {"flagged": "#d7301f"},
+                             hover=_cells_hover(cells, {"rank": "rank", "score": "score"}))
         ranked = cells
         own, naive = tested.methods[method], tested.methods["naive"]
         st.subheader(f"Forecast for {pd.Timestamp(result.month):%B %Y}: {len(cells):,} cells",

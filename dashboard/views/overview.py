@@ -4,8 +4,10 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import queries
-from dashboard.components import about
+from dashboard.components import about, month_axis
 from dashboard.filters import filter_bar
+
+NO_RATE = "–"
 
 st.title("Anti-social behaviour overview")
 filters = filter_bar()
@@ -25,10 +27,21 @@ else:
     fig = px.bar(monthly, x="month", y="incidents", color="source_name",
                  labels={"month": "Month", "incidents": "ASB incidents", "source_name": "Source"})
     fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), legend_title_text="")
+    month_axis(fig, monthly["month"])
     st.plotly_chart(fig, key="overview_monthly")
     by_area = queries.asb_by_area(filters)
+    no_rate = by_area["rate_per_1000"].isna()
+    # a rate needs a resident population: rows without one (outside the partnership area)
+    # show a dash, explained under the table, rather than "None"
+    by_area["rate_per_1000"] = [NO_RATE if gone else f"{rate:,.1f}"
+                                for rate, gone in zip(by_area["rate_per_1000"], no_rate,
+                                                      strict=True)]
     st.subheader("By CSP area")
     st.dataframe(by_area, hide_index=True, key="overview_by_area",
-                 column_config={"rate_per_1000": st.column_config.NumberColumn(
-                     "Rate per 1,000 residents", format="%.1f")})
+                 column_config={"rate_per_1000": st.column_config.TextColumn(
+                     "Rate per 1,000 residents",
+                     help="Incidents per 1,000 residents of the CSP area.")})
+    if no_rate.any():
+        st.caption(f"{NO_RATE} No rate: a rate per 1,000 residents needs a resident population, "
+                   "and incidents outside the partnership area (or with no location) have none.")
 about("warehouse.md", "mart_incident", "Where these figures come from")

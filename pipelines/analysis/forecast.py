@@ -76,6 +76,10 @@ default_method = "blend"
 
 #: Months of history before the first backtest fold.
 _FIRST_FOLD = 3
+#: What a forecast says when no incident has a place on the map.
+_NO_LOCATION = ("a hotspot forecast needs incidents with a location; none of the incidents "
+                "chosen has one (for example housing reports without coordinates): choose "
+                "another source or period")
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,10 +160,14 @@ def cell_history(
                     "a hotspot forecast")
     size = check_cell_size(cell_size)
     month = pd.to_datetime(incidents["month"], errors="coerce")
-    ok = located(incidents) & month.notna().to_numpy()
+    has_place = located(incidents)
+    if not has_place.any():
+        raise AnalysisProblem(_NO_LOCATION)
+    ok = has_place & month.notna().to_numpy()
     if not ok.any():
         raise AnalysisProblem(
-            "a hotspot forecast needs located incidents with a month; none was found"
+            "a hotspot forecast needs located incidents with a month; none of the located "
+            "incidents has one"
         )
     m = month[ok].dt.to_period("M").dt.to_timestamp()
     if months is None:
@@ -652,6 +660,8 @@ def forecast(
     ('2024-04', ['E0N0'], [6.0])
     """
     require_columns(incidents, ["easting", "northing", "month"], "a hotspot forecast")
+    if not located(incidents).any():
+        raise AnalysisProblem(_NO_LOCATION)
     when = pd.to_datetime(incidents["month"], errors="coerce").dt.to_period("M").dt.to_timestamp()
     if when.notna().sum() == 0:
         raise AnalysisProblem("a hotspot forecast needs incidents with a month; none has one")
