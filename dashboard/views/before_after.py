@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import maps
 from dashboard import where_when_data as wwd
 from dashboard.auth import require_page
-from dashboard.components import about
+from dashboard.components import about, month_axis
 from dashboard.where_when_filters import page_filter
 from pipelines.analysis import uneven_sources
 from pipelines.errors import AnalysisProblem
@@ -136,5 +136,6 @@ with right:
     chart.add_vline(x=pd.Timestamp(start).to_period("M").to_timestamp(), line_dash="dash")
     chart.update_layout(height=480, margin={"l": 0, "r": 0, "t": 30, "b": 0},
                         title={"text": "Incidents in the response area by month"})
+    month_axis(chart, trend["month"])
     st.plotly_chart(chart, key="ba_trend")
 about(DOC, "Before and after", "About the assessment")

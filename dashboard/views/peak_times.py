@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import where_when_data as wwd
 from dashboard.auth import require_page
-from dashboard.components import about
+from dashboard.components import about, month_axis
 from dashboard.where_when_filters import coverage_warning, harm_choice, page_filter
 from pipelines.analysis.near_repeat import DEFAULT_SPACE_BANDS, DEFAULT_TIME_BANDS
 from pipelines.errors import AnalysisProblem
@@ -72,6 +72,7 @@ bars.add_scatter(x=monthly["month"], y=monthly["last_year"], name="same month la
                  mode="lines+markers", line={"color": "#9fb3c8"})
 bars.update_layout(height=320, margin={"l": 0, "r": 0, "t": 10, "b": 0},
                    legend={"orientation": "h", "y": 1.1}, yaxis={"title": unit})
+month_axis(bars, monthly["month"])
 st.plotly_chart(bars, key="pt_monthly")
 t1, t2, t3 = st.columns(3)
 t1.metric("Trend (Mann-Kendall)", trend.trend,

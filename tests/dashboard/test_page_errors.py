@@ -188,3 +188,17 @@ def test_overview_one_month_axis_shows_months(app: AppTest):
     app.date_input(key="f_period").set_value((date(2021, 1, 1), date(2022, 12, 31))).run()
     axis = month_axis(app)
     assert axis["dtick"] in ("M1", "M2", "M3", "M6", "M12") and axis["tickformat"] == "%b %Y"
+
+
+def _chart_axis(app: AppTest, key: str) -> dict:
+    """The time axis of the chart drawn with widget key ``key``."""
+    chart = next(c for c in app.get("plotly_chart") if key in c.proto.id)
+    return json.loads(chart.proto.spec)["layout"]["xaxis"]
+
+
+def test_peak_times_one_month_axis_shows_months(app: AppTest):
+    open_page(app, "views/peak_times.py")
+    app.date_input(key="f_period").set_value((date(2022, 3, 1), date(2022, 3, 31))).run()
+    assert not app.exception, app.exception
+    axis = _chart_axis(app, "pt_monthly")
+    assert axis["dtick"] == "M1" and axis["tickformat"] == "%b %Y"
