@@ -565,6 +565,9 @@ def area_counts(
         area_sql += " AND area_code IN (SELECT unnest(?))"
         params.append(list(f.lsoa_codes))
     areas = con.execute(area_sql + " ORDER BY area_code", params).df()
+    # Codes as text on both sides: incidents with no area at all give a column of NaN (float).
+    counted["area_code"] = counted["area_code"].astype(object)
+    areas["area_code"] = areas["area_code"].astype(object)
     out = areas.merge(counted, on="area_code", how="left")
     out["count"] = out["count"].fillna(0).astype(np.int64)
     out["weight"] = out["weight"].fillna(0.0).astype(float)

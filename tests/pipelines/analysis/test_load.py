@@ -104,6 +104,20 @@ def test_counted_loaders_give_the_same_answers(con, harm):
                           "n_without_location": theirs.n_without_location}
 
 
+@pytest.mark.parametrize("harm", [None, "category", "risk_band"])
+def test_area_counts_of_incidents_in_no_area(con, harm):
+    """A source whose incidents carry no location (so no area): every area counts 0 and the
+    incidents are counted outside, with or without harm weighting (the weighted path once
+    failed to merge a column of missing codes)."""
+    f = L.IncidentFilter(sources=("teesvalley-housing-reports",))
+    held = L.count_incidents(con, f)["incidents"]
+    assert held > 0
+    for level in ("lsoa", "ward"):
+        out = L.area_counts(con, f, level, harm=harm)
+        assert len(out) > 0 and (out["count"] == 0).all() and (out["weight"] == 0).all()
+        assert out.attrs["outside"] == held
+
+
 def test_area_counts_and_rates(con):
     f = IncidentFilter(csp_codes=("E06000001",))
     lsoa = L.area_counts(con, f, "lsoa")
