@@ -117,17 +117,22 @@ def initialise(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO raw_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path, *, read_only: bool = False, create: bool | None = None
+            ) -> duckdb.DuckDBPyConnection:
     """Open a warehouse file (creating and initialising it unless ``read_only``).
+
+    ``create=False`` opens an existing warehouse for writing but never makes a new file (for
+    commands that only make sense on a warehouse with data in it). By default a writable
+    connection creates the file.
 
     Raises
     ------
     WarehouseProblem
-        The file does not exist (read-only), is locked by another program, or is not a
-        DuckDB database.
+        The file does not exist (read-only, or ``create=False``), is locked by another
+        program, or is not a DuckDB database.
     """
     path = Path(path)
-    if read_only and not path.exists():
+    if (read_only or create is False) and not path.exists():
         raise WarehouseProblem(
             f"{path}: no warehouse here yet; build one with `asb load-sample --db {path}` "
             f"or `asb ingest --db {path} ...`"

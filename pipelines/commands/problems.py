@@ -23,7 +23,7 @@ def list_command(db: DbOption = Path("data/warehouse.duckdb")) -> None:
     from pipelines.problems import ensure_tables, list_problems
     from pipelines.warehouse import connect
 
-    con = connect(db)
+    con = connect(db, create=False)  # a missing warehouse is an error, never made empty
     try:
         ensure_tables(con)
         frame = list_problems(con)
@@ -48,7 +48,7 @@ def export_command(
     from pipelines.problems import ensure_tables, export_profile
     from pipelines.warehouse import connect
 
-    con = connect(db)
+    con = connect(db, create=False)  # a missing warehouse is an error, never made empty
     try:
         ensure_tables(con)
         html_path, pdf_path, message = export_profile(

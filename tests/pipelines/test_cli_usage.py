@@ -82,6 +82,16 @@ def test_summary_of_a_missing_warehouse_does_not_create_it(tmp_path):
     assert not missing.exists()
 
 
+@pytest.mark.parametrize("args", [("problems", "list"), ("problems", "export", "--id", "1")])
+def test_problem_commands_on_a_missing_warehouse_do_not_create_it(tmp_path, args):
+    missing = tmp_path / "absent.duckdb"
+    done = asb(*args, "--db", str(missing))
+    _clean(done)
+    assert done.returncode != 0
+    assert "no warehouse here yet" in done.stderr
+    assert not missing.exists()
+
+
 def test_header_only_file_is_loaded_with_a_warning(tmp_path):
     path = tmp_path / "header-only.csv"
     path.write_text("source_ref,agency,reported_at\n", encoding="utf-8")
