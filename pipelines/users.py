@@ -141,6 +141,11 @@ def check_password(username: str, password: str, path: Path | None = None) -> Us
     return User(username, str(entry.get("name") or username), entry["role"], True)
 
 
+#: The shortest password ``asb users add`` accepts (the NCSC's advice: length beats
+#: complexity; three random words are easy to remember and hard to guess).
+MIN_PASSWORD_LENGTH = 10
+
+
 def save_user(username: str, role: str, password: str | None, *, name: str | None = None,
               path: Path | None = None) -> Path:
     """Add or replace a user (the file and its folder are created, readable by the owner only)."""
@@ -148,6 +153,11 @@ def save_user(username: str, role: str, password: str | None, *, name: str | Non
         raise ConfigProblem(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     if not username.strip():
         raise ConfigProblem("a user name cannot be empty")
+    if password and len(password) < MIN_PASSWORD_LENGTH:
+        raise ConfigProblem(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters (got {len(password)}):"
+            " three random words, such as 'kettle orbit meadow', are easy to remember and hard "
+            "to guess")
     path = path or users_file()
     users = _read(path)
     entry: dict[str, str] = {"name": name or username, "role": role}

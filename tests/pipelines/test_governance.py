@@ -478,14 +478,18 @@ def test_users_command_adds_lists_and_removes(tmp_path):
     path = tmp_path / "u.yaml"
     runner = CliRunner()
     result = runner.invoke(app, ["users", "add", "pat", "--role", "panel", "--file", str(path)],
-                           input="pw one\npw one\n")
+                           input="pw one two\npw one two\n")
     assert result.exit_code == 0, result.output
-    assert check_password("pat", "pw one", path).role == "panel"
+    assert check_password("pat", "pw one two", path).role == "panel"
     listed = runner.invoke(app, ["users", "list", "--file", str(path)]).output
     assert "pat" in listed and "panel" in listed and "scrypt" not in listed
     bad = runner.invoke(app, ["users", "add", "x", "--role", "boss", "--file", str(path),
                               "--password", "p"])
     assert bad.exit_code != 0
+    short = runner.invoke(app, ["users", "add", "x", "--role", "panel", "--file", str(path),
+                                "--password", "abc12"])
+    assert short.exit_code != 0 and "at least 10 characters" in str(short.exception)
+    assert "x" not in load_users(path)
     assert runner.invoke(app, ["users", "remove", "pat", "--file", str(path)]).exit_code == 0
     assert load_users(path) == {}
 
