@@ -326,6 +326,8 @@ def main() -> None:
         sys.exit(2)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        if code == 130:  # Ctrl+C: Typer turns the interrupt into this exit status itself
+            _err("interrupted: nothing was changed")
         sys.exit(code or 0)
     except typer.Abort:
         _err("aborted")
