@@ -12,16 +12,21 @@ the product create them, are listed in ``docs/governance.md``.
 
 Suppression rule
 ----------------
-*Primary*: a count from 1 to ``threshold - 1`` shows as ``"<threshold"`` (``"<5"`` by
-default; ``suppression.threshold`` in the configuration). Zero shows as 0.
+Every hidden cell shows as :data:`HIDDEN` (``"[c]"``, the Government Statistical Service's
+symbol for a figure withheld for confidentiality). Zero shows as 0.
+
+*Primary*: a count from 1 to ``threshold - 1`` is hidden (``suppression.threshold`` in the
+configuration, 5 by default).
 
 *Secondary*: a table may publish totals (a total row, a total column). Each total and the cells
 it sums form a *line*. A line with exactly one suppressed cell would let a reader subtract the
 visible cells from the total and recover it, so the smallest non-zero visible cell of that line
 is suppressed too (the total itself when every other cell is zero). This is repeated until no
-line has exactly one suppressed cell, since a new suppression can expose a crossing line. A
-cell hidden this way shows as :data:`HIDDEN` (``"[c]"``, the Government Statistical Service's
-symbol for a figure withheld for confidentiality), never as ``"<5"``: it may be large.
+line has exactly one suppressed cell, since a new suppression can expose a crossing line.
+
+Both kinds show the same marker. Marking them apart would tell a reader which hidden cell is
+the small one, and that the other is at least the threshold: with a line total that bounds
+their sum closely, the small count could then be worked out.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ __all__ = [
 ]
 
 NOT_RECORDED = "not recorded"
-#: How a cell hidden by the secondary rule shows (see the module docstring).
+#: How every hidden cell shows, small or hidden to protect a small one (see the module).
 HIDDEN = "[c]"
 _ALL_AREAS = "All areas"
 _OUTSIDE = "Outside the area"
@@ -137,7 +142,7 @@ def suppress(
     frame : DataFrame
         Counts (integers; missing values show as "–"). The index labels the rows.
     threshold : int
-        Counts from 1 to ``threshold - 1`` show as ``"<threshold"``.
+        Counts from 1 to ``threshold - 1`` are hidden (shown as :data:`HIDDEN`).
     row_total : label, optional
         The index label of the row holding each column's total.
     col_total : label, optional
@@ -151,14 +156,13 @@ def suppress(
     ...                        "c": [50, 60, 70, 180], "total": [83, 97, 130, 310]},
     ...                       index=["x", "y", "z", "all"])
     >>> suppress(counts, 5, row_total="all", col_total="total").values.tolist()
-    [['<5', '[c]', '50', '83'], ['[c]', '[c]', '60', '97'], ['[c]', '[c]', '70', '130'], ['55', '75', '180', '310']]
+    [['[c]', '[c]', '50', '83'], ['[c]', '[c]', '60', '97'], ['[c]', '[c]', '70', '130'], ['55', '75', '180', '310']]
     """
     cols = list(frame.columns) if columns is None else list(columns)
     values = frame[cols].to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(values)
     vals = np.where(missing, 0, values)
-    primary = (~missing) & (vals >= 1) & (vals < threshold)
-    hidden = primary.copy()
+    hidden = (~missing) & (vals >= 1) & (vals < threshold)
     lines = _lines(list(frame.index), cols, row_total, col_total)
     changed = True
     while changed:
@@ -182,8 +186,6 @@ def suppress(
         for j in range(values.shape[1]):
             if missing[i, j]:
                 text[i, j] = "–"
-            elif primary[i, j]:
-                text[i, j] = f"<{threshold}"
             elif hidden[i, j]:
                 text[i, j] = HIDDEN
             else:
@@ -194,15 +196,14 @@ def suppress(
 
 
 def is_hidden(text: Any) -> bool:
-    """Whether a cell of a suppressed table hides its count (``"<5"`` or :data:`HIDDEN`).
+    """Whether a cell of a suppressed table hides its count (shows :data:`HIDDEN`).
 
     Examples
     --------
-    >>> [is_hidden(v) for v in ("<5", "[c]", "12", "0", "–")]
-    [True, True, False, False, False]
+    >>> [is_hidden(v) for v in ("[c]", "12", "0", "–")]
+    [True, False, False, False]
     """
-    value = str(text)
-    return value.startswith("<") or value == HIDDEN
+    return str(text) == HIDDEN
 
 
 def _lines(index: list[Any], cols: list[Any], row_total: Any, col_total: Any

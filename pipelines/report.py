@@ -28,7 +28,7 @@ import shapely
 
 from .config import load_config
 from .errors import AsbError
-from .governance import Figure, GovernanceReport, Period, governance_report
+from .governance import Figure, GovernanceReport, Period, governance_report, is_hidden
 from .licences import ATTRIBUTION, DATA_SOURCES
 
 __all__ = [
@@ -346,7 +346,7 @@ def _table_html(frame: pd.DataFrame, caption: str = "") -> str:
 
 
 def _is_count(text: str) -> bool:
-    return bool(re.fullmatch(r"<\d+|[\d,]+", text))
+    return is_hidden(text) or bool(re.fullmatch(r"[\d,]+", text))
 
 
 def _is_measure(column: str, label: str) -> bool:
@@ -408,8 +408,7 @@ def governance_html(report: GovernanceReport, map_markup: str) -> str:
         f"{html.escape(report.previous.label)} · generated {report.generated_at:%d/%m/%Y %H:%M}"
         "</p>",
         f"<p>Aggregates only: no person is named. Counts from 1 to {report.threshold - 1} are "
-        f"shown as &lt;{report.threshold}, and where a total would reveal such a count a "
-        "further cell is hidden too and shown as [c], whatever its size "
+        "hidden and shown as [c], as is a further cell where a total would reveal one "
         '(<a href="#def-suppression">suppression</a>).</p>',
     ]
     if not report.previous_held:

@@ -23,9 +23,8 @@ if filters is None:
 report = reports.governance(filters)
 areas = ", ".join(report.areas.values()) if filters.csp_codes else "all CSP areas"
 st.caption(f"{areas} · {report.period.label} against {report.previous.label}. Aggregates only: "
-           f"counts from 1 to {report.threshold - 1} show as <{report.threshold}, and where a "
-           "total would reveal one, a further cell is hidden and shows as [c] (it may be any "
-           "size).")
+           f"counts from 1 to {report.threshold - 1} are hidden and show as [c], as does a "
+           "further cell where a total would reveal one.")
 if not report.previous_held:
     st.warning("The warehouse holds little or no ASB data for the same period last year, so the "
                "comparison is incomplete.", icon=":material/history:")
