@@ -31,10 +31,16 @@ def _seed(first: date, last: date, csps: dict[str, str], sources: list[str]) -> 
     on the Data page can change the months held; a choice outside them would be refused)."""
     state = st.session_state
     period = state.get("f_period")
-    if isinstance(period, tuple | list) and period:
+    if isinstance(period, tuple | list) and len(period) == 2:
         start = min(max(period[0], first), last)
-        end = min(max(period[-1], start), last) if len(period) == 2 else last
-        state["f_period"] = (start, end)
+        wanted = (start, min(max(period[1], start), last))
+        if tuple(period) != wanted:
+            state["f_period"] = wanted
+    elif isinstance(period, tuple | list) and len(period) == 1:
+        # Half picked (the start clicked, the end not yet): left as it is, or the calendar
+        # would take the next click as a new start.
+        if not first <= period[0] <= last:
+            state["f_period"] = (min(max(period[0], first), last),)
     else:
         state["f_period"] = (first, last)
     state["f_csp"] = [c for c in state.get("f_csp") or [] if c in csps]

@@ -29,3 +29,29 @@ def test_overview_then_data_page(page: Page, server: str, screenshots):
     wait_ready(page)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(screenshots / "data-loaded.png"), full_page=True)
+
+
+def _period(page: Page) -> tuple[str, str]:
+    return tuple(page.get_by_role("group", name=f"Period {end} date").inner_text()
+                 .replace("\n", "") for end in ("start", "end"))  # type: ignore[return-value]
+
+
+def test_period_range_picked_in_the_calendar_and_kept_across_pages(page: Page, server: str):
+    """Two clicks in the calendar give a start and an end (the filter must not complete a
+    half-picked range, or the second click starts a new one), and the period holds on another
+    page."""
+    page.goto(server)
+    wait_ready(page)
+    expect(page.get_by_role("group", name="Period start date")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Choose date range").click()
+    page.get_by_role("button", name="Wednesday, January 6, 2021").first.click()
+    wait_ready(page)
+    page.get_by_role("button", name="Saturday, January 16, 2021").first.click()
+    wait_ready(page)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("group", name="Period end date")).to_contain_text("16")
+    assert _period(page) == ("06/01/2021", "16/01/2021")
+    page.get_by_role("link", name="Hotspots").click()
+    expect(page.get_by_role("heading", name="Hotspots")).to_be_visible(timeout=60_000)
+    wait_ready(page)
+    assert _period(page) == ("06/01/2021", "16/01/2021")
