@@ -44,8 +44,10 @@ __all__ = [
 ROLES: dict[str, str] = {
     "analyst": "everything: aggregate and person-level pages, uploads",
     "panel": "person-level pages for CMARAC and offender panel work, and aggregate pages",
-    "governance": "aggregate pages and the governance meeting pack only",
-    "admin": "users, configuration and the audit trail",
+    "governance": "the governance overview and its meeting pack only (small numbers "
+                  "suppressed)",
+    "admin": "users, configuration, the audit trail, the Data page, the Overview and People "
+             "links",
 }
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1

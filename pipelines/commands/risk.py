@@ -112,7 +112,7 @@ def train(
     from ..warehouse import connect
 
     cfg = load_config(config)
-    con = connect(db)
+    con = connect(db, create=False)  # a model needs a warehouse with data: never make one
     try:
         with transaction(con):
             result = train_and_store(con, cfg, months=months, truth_dir=truth)

@@ -82,8 +82,9 @@ def test_summary_of_a_missing_warehouse_does_not_create_it(tmp_path):
     assert not missing.exists()
 
 
-@pytest.mark.parametrize("args", [("problems", "list"), ("problems", "export", "--id", "1")])
-def test_problem_commands_on_a_missing_warehouse_do_not_create_it(tmp_path, args):
+@pytest.mark.parametrize("args", [("problems", "list"), ("problems", "export", "--id", "1"),
+                                  ("risk", "train")])
+def test_commands_needing_data_do_not_create_a_missing_warehouse(tmp_path, args):
     missing = tmp_path / "absent.duckdb"
     done = asb(*args, "--db", str(missing))
     _clean(done)
