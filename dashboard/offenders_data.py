@@ -187,7 +187,12 @@ def train_model(trained_by: str) -> risk.TrainResult:
     AnalysisProblem
         The data cannot support a model (say, nobody named again); nothing is stored.
     """
-    return write(lambda cur: risk.train_and_store(cur, load_config(), created_by=trained_by))
+    from pipelines.sample_load import SAMPLE_DIR
+
+    # As `asb risk train`: the sample's ground truth adds the ceiling, only when this warehouse
+    # holds the sample's own people files (a partnership's data never picks it up).
+    return write(lambda cur: risk.train_and_store(
+        cur, load_config(), created_by=trained_by, truth_dir=SAMPLE_DIR / "ground_truth"))
 
 
 def record_panel(table: pd.DataFrame, recorded_by: str) -> int:

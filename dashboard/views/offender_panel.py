@@ -48,10 +48,21 @@ def train_button(label: str) -> None:
     except AnalysisProblem as problem:
         st.error(f"No model was stored: {problem}", icon=":material/error:")
         return
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback; nothing was stored
+        st.error(f"No model was stored: training failed ({type(exc).__name__}: "
+                 f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}). Try `asb risk "
+                 "train --debug` with the dashboard stopped for the detail.",
+                 icon=":material/error:")
+        return
     audit(viewer, "train model", TITLE, done.version)
-    st.success(f"Stored {done.version}: {done.people_scored:,} people scored as at "
-               f"{done.scored_at}.", icon=":material/check_circle:")
+    # The page is redrawn with the new model: the message waits in the session for that run.
+    st.session_state["op_trained"] = (f"Stored {done.version}: {done.people_scored:,} people "
+                                      f"scored as at {done.scored_at}.")
     st.rerun()
+
+
+if "op_trained" in st.session_state:
+    st.success(st.session_state.pop("op_trained"), icon=":material/check_circle:")
 
 
 info = od.model_info()

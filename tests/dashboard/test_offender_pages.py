@@ -119,8 +119,12 @@ def test_an_analyst_trains_the_model_from_the_panel(app: AppTest, dash_db: Path)
     assert dash_count(dash_db, "SELECT count(*) FROM app_audit WHERE action = 'train model' "
                                "AND page = 'Offender panel'") == 1
     assert not [i for i in app.info if "No risk model" in i.value]
+    assert any("people scored as at" in s.value for s in app.success)
     table = _table(app, "op_table")
     assert table["Risk"].notna().any()
+    # the stored figures are the command's: the sample's ceiling is among them
+    assert dash_count(dash_db, "SELECT count(*) FROM app_model WHERE "
+                               "json_extract(metrics, '$.ceiling_auc') IS NOT NULL") == 1
 
 
 def test_panel_shows_each_persons_stored_risk_band_and_reasons(trained_app):
