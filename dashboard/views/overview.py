@@ -7,8 +7,6 @@ from dashboard import queries
 from dashboard.components import about, month_axis
 from dashboard.filters import filter_bar
 
-NO_RATE = "–"
-
 st.title("Anti-social behaviour overview")
 filters = filter_bar()
 if filters is None:
@@ -30,18 +28,18 @@ else:
     month_axis(fig, monthly["month"])
     st.plotly_chart(fig, key="overview_monthly")
     by_area = queries.asb_by_area(filters)
+    # A rate needs a resident population: incidents in no CSP area (outside the partnership
+    # area, or with no location) have none, so they are counted under the table instead of
+    # in a row whose rate would be blank (and the rates stay numbers, which sort as numbers).
     no_rate = by_area["rate_per_1000"].isna()
-    # a rate needs a resident population: rows without one (outside the partnership area)
-    # show a dash, explained under the table, rather than "None"
-    by_area["rate_per_1000"] = [NO_RATE if gone else f"{rate:,.1f}"
-                                for rate, gone in zip(by_area["rate_per_1000"], no_rate,
-                                                      strict=True)]
     st.subheader("By CSP area")
-    st.dataframe(by_area, hide_index=True, key="overview_by_area",
-                 column_config={"rate_per_1000": st.column_config.TextColumn(
-                     "Rate per 1,000 residents",
+    st.dataframe(by_area[~no_rate], hide_index=True, key="overview_by_area",
+                 column_config={"rate_per_1000": st.column_config.NumberColumn(
+                     "Rate per 1,000 residents", format="%.1f",
                      help="Incidents per 1,000 residents of the CSP area.")})
     if no_rate.any():
-        st.caption(f"{NO_RATE} No rate: a rate per 1,000 residents needs a resident population, "
-                   "and incidents outside the partnership area (or with no location) have none.")
+        outside = int(by_area.loc[no_rate, "ASB incidents"].sum())
+        st.caption(f"Not in the table: {outside:,} incidents outside the partnership area or "
+                   "with no location. They have no rate, since a rate per 1,000 residents needs "
+                   "a resident population.")
 about("warehouse.md", "mart_incident", "Where these figures come from")
