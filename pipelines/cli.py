@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -327,7 +328,7 @@ def main() -> None:
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         if code == 130:  # Ctrl+C: Typer turns the interrupt into this exit status itself
-            _err("interrupted: nothing was changed")
+            _err("interrupted: what was in progress was rolled back")
         sys.exit(code or 0)
     except typer.Abort:
         _err("aborted")
@@ -347,6 +348,11 @@ def main() -> None:
     except Exception as exc:  # anything unexpected
         if _state["debug"]:
             raise
+        missing = re.search(r"Table with name (\w+) does not exist", str(exc))
+        if missing:  # a warehouse created but never built (say, its first load interrupted)
+            _err(f"error: this warehouse is not built yet (it has no table {missing.group(1)}):"
+                 " run `asb build --db WAREHOUSE`, or load data with `asb ingest`")
+            sys.exit(2)
         _err(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
              " (run with --debug for details; the warehouse was not changed)")
         sys.exit(3)

@@ -123,3 +123,18 @@ def test_unknown_csp_code_is_named_with_the_codes_held(empty_db):
     assert done.returncode == 2
     assert done.stderr.startswith("error: --source nope: no incident source of that name"), \
         done.stderr
+
+
+@pytest.mark.parametrize("args", [("summary",), ("hotspots", "backtest", "--json"),
+                                  ("risk", "evaluate")])
+def test_a_warehouse_never_built_says_how_to_build_it(tmp_path, args):
+    """A warehouse file created but never built (a first load interrupted) is one line with
+    the command that builds it, never "unexpected"."""
+    from pipelines.warehouse import connect
+
+    db = tmp_path / "unbuilt.duckdb"
+    connect(db).close()
+    done = asb(*args, "--db", str(db))
+    _clean(done)
+    assert done.returncode == 2
+    assert "not built yet" in done.stderr and "asb build --db" in done.stderr
