@@ -78,6 +78,16 @@ def _cells_hover(frame: pd.DataFrame, columns: dict[str, str]) -> list[str]:
     return out.tolist()
 
 
+def _draw_classes(frame: pd.DataFrame, column: str, colours: dict[str, str],
+                  hover: dict[str, str], empty_note: str) -> None:
+    """Cells coloured by the class in ``column``, or ``empty_note`` when there are none."""
+    if frame.empty:
+        notes.append(empty_note)
+        return
+    maps.add_classes(fig, wwd.cell_shapes(frame, cell_size), frame["cell_id"], frame[column],
+                     colours, hover=_cells_hover(frame, hover))
+
+
 def _draw_cells(frame: pd.DataFrame, value: str, label: str) -> None:
     if frame.empty:
         notes.append("No cell holds an incident with these filters.")
@@ -158,13 +168,9 @@ try:
         m3.metric("Cold spot cells", f"{cold:,}")
         sig = result.cells[result.cells["confidence"] != 0]
         value = "value" if harm else "count"
-        if sig.empty:
-            notes.append("No cell is a significant hot or cold spot with these filters: try "
-                         "larger cells, a wider neighbourhood or a longer period.")
-        else:
-            maps.add_classes(fig, wwd.cell_shapes(sig, cell_size),
-                             sig["cell_id"], sig["label"], maps.GI_COLOURS,
-                             hover=_cells_hover(sig, {value: weighted, "z": "z", "q": "q"}))
+        _draw_classes(sig, "label", maps.GI_COLOURS, {value: weighted, "z": "z", "q": "q"},
+                      "No cell is a significant hot or cold spot with these filters: try "
+                      "larger cells, a wider neighbourhood or a longer period.")
         ranked = wwd.top_cells(result.cells, "z")
         st.caption(f"Gi* with {result.neighbourhood}; "
                    + ("significance after the Benjamini-Hochberg false discovery rate "
@@ -182,14 +188,10 @@ try:
                      hide_index=True, key="hs_emerging_summary")
         frame = result.cells.assign(x0=result.cells["col"] * cell_size,
                                     y0=result.cells["row"] * cell_size)
-        if frame.empty:
-            notes.append("No cell shows an emerging pattern with these filters: try larger "
-                         "cells, a lower confidence or a longer period.")
-        else:
-            maps.add_classes(fig, wwd.cell_shapes(frame, cell_size),
-                             frame["cell_id"], frame["pattern"], maps.EMERGING_COLOURS,
-                             hover=_cells_hover(frame, {"pattern": "pattern", "total": weighted,
-                                                        "n_hot": "hot months"}))
+        _draw_classes(frame, "pattern", maps.EMERGING_COLOURS,
+                      {"pattern": "pattern", "total": weighted, "n_hot": "hot months"},
+                      "No cell shows an emerging pattern with these filters: try larger "
+                      "cells, a lower confidence or a longer period.")
         ranked = wwd.top_cells(frame, "total")
     elif layer == "forecast":
         about_heading = "Forecasting"
