@@ -23,6 +23,8 @@ it sums form a *line*. A line with exactly one suppressed cell would let a reade
 visible cells from the total and recover it, so the smallest non-zero visible cell of that line
 is suppressed too (the total itself when every other cell is zero). This is repeated until no
 line has exactly one suppressed cell, since a new suppression can expose a crossing line.
+Likewise when a line's hidden cells (with its total shown) add up to less than the threshold:
+their sum is the total less the shown cells, and two hidden cells summing to 2 are 1 each.
 
 Both kinds show the same marker. Marking them apart would tell a reader which hidden cell is
 the small one, and that the other is at least the threshold: with a line total that bounds
@@ -169,7 +171,13 @@ def suppress(
         changed = False
         for members, total in lines:
             cells = [*members, total]
-            if sum(bool(hidden[c]) for c in cells) != 1:
+            n_hidden = sum(bool(hidden[c]) for c in cells)
+            # One hidden cell is the total less the shown ones; several hidden members whose
+            # sum (the total less the shown ones) is under the threshold are each known small,
+            # and exactly 1 each when that sum equals their number.
+            small_sum = (n_hidden > 1 and not hidden[total]
+                         and sum(vals[c] for c in members if hidden[c]) < threshold)
+            if n_hidden != 1 and not small_sum:
                 continue
             candidates = [c for c in members if not hidden[c] and vals[c] > 0]
             if candidates:

@@ -88,6 +88,15 @@ def test_small_and_protecting_cells_look_the_same():
     _assert_no_line_reveals(big, shown, "All", "All")
 
 
+def test_hidden_cells_adding_up_to_a_small_number_hide_one_more():
+    """1 and 1 hidden beside a shown total: 24 - 7 - 6 - 9 = 2 gives both away (the sample's
+    June 2022 victims table did this), so the smallest shown cell is hidden too."""
+    counts = pd.DataFrame({"n": [1, 7, 6, 9, 1, 24]}, index=["a", "b", "c", "d", "e", "All"])
+    shown = suppress(counts, 5, row_total="All")["n"].tolist()
+    assert shown == ["[c]", "7", "[c]", "9", "[c]", "24"]  # 1 + 6 + 1 = 8: not small
+    _assert_no_line_reveals(counts, suppress(counts, 5, row_total="All"), "All", None)
+
+
 def test_two_small_cells_in_a_line_need_nothing_more():
     counts = pd.DataFrame({"n": [3, 2, 40, 45]}, index=["a", "b", "c", "All"])
     assert suppress(counts, 5, row_total="All")["n"].tolist() == ["[c]", "[c]", "40", "45"]
@@ -134,6 +143,20 @@ def _assert_no_line_reveals(counts: pd.DataFrame, shown: pd.DataFrame, row_total
             assert hidden[:, j].sum() != 1, f"column {cols[j]} reveals its hidden cell"
     values = counts.to_numpy()
     assert not ((values >= 1) & (values < THRESHOLD) & ~hidden).any()
+    # The hidden cells of a line whose total is shown add up to the total less the shown
+    # cells: that sum must not be small either.
+    lines = []
+    if col_total is not None:
+        t = cols.index(col_total)
+        lines += [([(i, j) for j in range(len(cols)) if j != t], (i, t)) for i in range(len(rows))]
+    if row_total is not None:
+        t = rows.index(row_total)
+        lines += [([(i, j) for i in range(len(rows)) if i != t], (t, j)) for j in range(len(cols))]
+    for members, total in lines:
+        if hidden[total]:
+            continue
+        held = [values[c] for c in members if hidden[c]]
+        assert not held or sum(held) >= THRESHOLD, (members, held)
 
 
 @pytest.mark.parametrize("seed", range(25))
