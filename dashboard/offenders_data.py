@@ -177,7 +177,7 @@ def last_panel() -> dict[str, Any] | None:
     return _last_panel(*_key())
 
 
-def train_model(trained_by: str) -> risk.TrainResult:
+def train_model(trained_by: str, audit_row: Any = None) -> risk.TrainResult:
     """Evaluate, fit, score everyone and store the model, as ``asb risk train`` does, in one
     transaction on the app's own connection (the command line cannot open the warehouse while
     the dashboard holds it).
@@ -191,8 +191,14 @@ def train_model(trained_by: str) -> risk.TrainResult:
 
     # As `asb risk train`: the sample's ground truth adds the ceiling, only when this warehouse
     # holds the sample's own people files (a partnership's data never picks it up).
-    return write(lambda cur: risk.train_and_store(
-        cur, load_config(), created_by=trained_by, truth_dir=SAMPLE_DIR / "ground_truth"))
+    def work(cur: Any) -> risk.TrainResult:
+        done = risk.train_and_store(cur, load_config(), created_by=trained_by,
+                                    truth_dir=SAMPLE_DIR / "ground_truth")
+        if audit_row is not None:  # in the same transaction: a stored model is always audited
+            audit_row(cur, done.version)
+        return done
+
+    return write(work)
 
 
 def record_panel(table: pd.DataFrame, recorded_by: str) -> int:

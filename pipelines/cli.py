@@ -316,6 +316,10 @@ def _usage_line(exc: Exception) -> str:
     return f"error: {message} (run '{ctx.command_path} --help' to see how to use it)"
 
 
+_INTERRUPTED = ("interrupted: a warehouse change in progress was rolled back; a file being "
+                "written may be incomplete")
+
+
 def main() -> None:
     """Entry point: run the app, turning the project's errors into one line."""
     click_error, no_args_is_help = _click_exceptions()
@@ -328,13 +332,13 @@ def main() -> None:
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         if code == 130:  # Ctrl+C: Typer turns the interrupt into this exit status itself
-            _err("interrupted: what was in progress was rolled back")
+            _err(_INTERRUPTED)
         sys.exit(code or 0)
     except typer.Abort:
         _err("aborted")
         sys.exit(130)
     except KeyboardInterrupt:
-        _err("interrupted: nothing was changed")
+        _err(_INTERRUPTED)
         sys.exit(130)
     except click_error as exc:  # a usage error: Click's own message, on one line
         if no_args_is_help is not None and isinstance(exc, no_args_is_help):

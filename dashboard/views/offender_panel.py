@@ -15,9 +15,10 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import offenders_data as od  # noqa: E402
-from dashboard.auth import audit, audit_view  # noqa: E402
+from dashboard.auth import audit, audit_view, client_address  # noqa: E402
 from dashboard.components import DOCS_DIR, about  # noqa: E402
 from dashboard.vol_widgets import open_person  # noqa: E402
+from pipelines.audit import record  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from pipelines.errors import AnalysisProblem  # noqa: E402
 
@@ -44,7 +45,10 @@ def train_button(label: str) -> None:
     try:
         with st.spinner("Testing the model on later dates, fitting it on all the data and "
                         "scoring everyone (a minute at most on a partnership's data)..."):
-            done = od.train_model(viewer.username)
+            client = client_address()
+            done = od.train_model(viewer.username, lambda cur, version: record(
+                cur, username=viewer.username, role=viewer.role, action="train model",
+                page=TITLE, subject_id=version, client=client))
     except AnalysisProblem as problem:
         st.error(f"No model was stored: {problem}", icon=":material/error:")
         return
@@ -54,7 +58,6 @@ def train_button(label: str) -> None:
                  "train --debug` with the dashboard stopped for the detail.",
                  icon=":material/error:")
         return
-    audit(viewer, "train model", TITLE, done.version)
     # The page is redrawn with the new model: the message waits in the session for that run.
     st.session_state["op_trained"] = (f"Stored {done.version}: {done.people_scored:,} people "
                                       f"scored as at {done.scored_at}.")

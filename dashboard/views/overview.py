@@ -31,14 +31,14 @@ else:
     # A rate needs a resident population: incidents in no CSP area (outside the partnership
     # area, or with no location) have none, so they are counted under the table instead of
     # in a row whose rate would be blank (and the rates stay numbers, which sort as numbers).
-    no_rate = by_area["rate_per_1000"].isna()
+    outside_rows = by_area["CSP area"] == "Outside the area"  # an area with no population stays
     st.subheader("By CSP area")
-    st.dataframe(by_area[~no_rate], hide_index=True, key="overview_by_area",
+    st.dataframe(by_area[~outside_rows], hide_index=True, key="overview_by_area",
                  column_config={"rate_per_1000": st.column_config.NumberColumn(
                      "Rate per 1,000 residents", format="%.1f",
                      help="Incidents per 1,000 residents of the CSP area.")})
-    if no_rate.any():
-        outside = int(by_area.loc[no_rate, "ASB incidents"].sum())
+    if outside_rows.any():
+        outside = int(by_area.loc[outside_rows, "ASB incidents"].sum())
         st.caption(f"Not in the table: {outside:,} incidents outside the partnership area or "
                    "with no location. They have no rate, since a rate per 1,000 residents needs "
                    "a resident population.")
