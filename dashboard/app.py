@@ -39,7 +39,7 @@ pages: dict[str, st.Page] = {}
 allowed_specs = [spec for spec in PAGES if can_view(viewer.role, spec)]
 landing = next((s for s in allowed_specs if s.default), allowed_specs[0] if allowed_specs else None)
 for spec in PAGES:
-    allowed = can_view(viewer.role, spec)
+    allowed = spec in allowed_specs
     pages[spec.url] = st.Page(
         HERE / "views" / spec.file if allowed else refusal(spec), title=spec.title,
         icon=spec.icon, url_path=spec.url, default=spec is landing,

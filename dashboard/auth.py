@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -42,6 +43,7 @@ __all__ = [
     "refusal",
     "require_page",
     "audit",
+    "audit_writer",
     "audit_view",
     "client_address",
     "audit_log",
@@ -144,11 +146,23 @@ def client_address() -> str:
     return f"{ip} (forwarded for {forwarded})" if forwarded else ip
 
 
+def audit_writer(viewer: Viewer, action: str, page: str
+                 ) -> Callable[[Any, str | None], None]:
+    """``(cursor, subject_id)`` -> one audit row, for work that must be audited in its own
+    transaction (the request's address is read now, while the request is current)."""
+    client = client_address()
+
+    def write_row(cur: Any, subject_id: str | None) -> None:
+        record(cur, username=viewer.username, role=viewer.role, action=action, page=page,
+               subject_id=subject_id, client=client)
+
+    return write_row
+
+
 def audit(viewer: Viewer, action: str, page: str, subject_id: str | None = None) -> None:
     """Write one audit row (who, when, what, from where) through the app's write path."""
-    client = client_address()
-    write(lambda cur: record(cur, username=viewer.username, role=viewer.role, action=action,
-                             page=page, subject_id=subject_id, client=client))
+    row = audit_writer(viewer, action, page)
+    write(lambda cur: row(cur, subject_id))
 
 
 def audit_view(viewer: Viewer, page: str, subject_id: str | None = None,

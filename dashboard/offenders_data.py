@@ -3,6 +3,7 @@ app's one warehouse connection; the one write is recording a panel)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,10 +178,12 @@ def last_panel() -> dict[str, Any] | None:
     return _last_panel(*_key())
 
 
-def train_model(trained_by: str, audit_row: Any = None) -> risk.TrainResult:
+def train_model(trained_by: str,
+                audit_row: Callable[[Any, str | None], None] | None = None) -> risk.TrainResult:
     """Evaluate, fit, score everyone and store the model, as ``asb risk train`` does, in one
     transaction on the app's own connection (the command line cannot open the warehouse while
-    the dashboard holds it).
+    the dashboard holds it). ``audit_row(cursor, version)`` writes its audit row in that
+    transaction (see :func:`dashboard.auth.audit_writer`).
 
     Raises
     ------

@@ -15,10 +15,9 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import offenders_data as od  # noqa: E402
-from dashboard.auth import audit, audit_view, client_address  # noqa: E402
+from dashboard.auth import audit, audit_view, audit_writer  # noqa: E402
 from dashboard.components import DOCS_DIR, about  # noqa: E402
 from dashboard.vol_widgets import open_person  # noqa: E402
-from pipelines.audit import record  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from pipelines.errors import AnalysisProblem  # noqa: E402
 
@@ -30,7 +29,6 @@ st.caption("The risk estimate informs the panel's discussion; it never decides a
            "the chance of being named in a new ASB incident within "
            f"{config['reoffending']['months']} months, learned from past records, and it is "
            "wrong for some people in both directions.")
-
 
 
 def train_button(label: str) -> None:
@@ -45,10 +43,8 @@ def train_button(label: str) -> None:
     try:
         with st.spinner("Testing the model on later dates, fitting it on all the data and "
                         "scoring everyone (a minute at most on a partnership's data)..."):
-            client = client_address()
-            done = od.train_model(viewer.username, lambda cur, version: record(
-                cur, username=viewer.username, role=viewer.role, action="train model",
-                page=TITLE, subject_id=version, client=client))
+            done = od.train_model(viewer.username,
+                                  audit_writer(viewer, "train model", TITLE))
     except AnalysisProblem as problem:
         st.error(f"No model was stored: {problem}", icon=":material/error:")
         return
@@ -66,7 +62,6 @@ def train_button(label: str) -> None:
 
 if "op_trained" in st.session_state:
     st.success(st.session_state.pop("op_trained"), icon=":material/check_circle:")
-
 
 info = od.model_info()
 if info is None:
