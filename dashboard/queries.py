@@ -38,15 +38,19 @@ def asb_by_month(filters: Filters) -> pd.DataFrame:
     )
 
 
+#: The row of :func:`asb_by_area` for incidents in no CSP area (it has no population).
+OUTSIDE_AREA = "Outside the area"
+
+
 def asb_by_area(filters: Filters) -> pd.DataFrame:
     where, params = where_clause(filters, "i")
     return query(
-        "SELECT coalesce(i.csp_name, 'Outside the area') AS \"CSP area\", "
+        "SELECT coalesce(i.csp_name, ?) AS \"CSP area\", "
         "count(*) AS \"ASB incidents\", "
         "round(1000.0 * count(*) / any_value(c.population), 1) AS rate_per_1000 "
         "FROM mart_incident i LEFT JOIN core_area_csp c ON c.csp_code = i.csp_code "
         f"WHERE i.is_asb AND {where} GROUP BY 1 ORDER BY 2 DESC",
-        params,
+        [OUTSIDE_AREA, *params],
     )
 
 

@@ -31,7 +31,7 @@ else:
     # A rate needs a resident population: incidents in no CSP area (outside the partnership
     # area, or with no location) have none, so they are counted under the table instead of
     # in a row whose rate would be blank (and the rates stay numbers, which sort as numbers).
-    outside_rows = by_area["CSP area"] == "Outside the area"  # an area with no population stays
+    outside_rows = by_area["CSP area"] == queries.OUTSIDE_AREA  # an unpopulated area stays
     st.subheader("By CSP area")
     st.dataframe(by_area[~outside_rows], hide_index=True, key="overview_by_area",
                  column_config={"rate_per_1000": st.column_config.NumberColumn(
