@@ -146,17 +146,17 @@ with apps_tab:
         try:
             result = vd.import_csv(upload.getvalue(), upload.name, viewer.username)
         except AsbError as exc:
-            result = None
             st.error(f"Not imported: {exc}. No application was changed.")
-        if result is not None and result.loaded:
-            st.success(f"{len(result.loaded)} applications recorded from {result.file}.")
-        elif result is not None and not result.rejected:
-            st.info(f"{result.file} has no rows under its header: nothing was imported. "
-                    "Fill in one row per application (see the template).")
-        if result is not None and result.rejected:
-            st.error(f"{len({r[0] for r in result.rejected})} rows not loaded:")
-            st.dataframe(pd.DataFrame(result.rejected, columns=["row", "column", "reason"]),
-                         hide_index=True, key="cr_rejects")
+        else:
+            if result.loaded:
+                st.success(f"{len(result.loaded)} applications recorded from {result.file}.")
+            elif not result.rejected:
+                st.info(f"{result.file} has no rows under its header: nothing was imported. "
+                        "Fill in one row per application (see the template).")
+            if result.rejected:
+                st.error(f"{len({r[0] for r in result.rejected})} rows not loaded:")
+                st.dataframe(pd.DataFrame(result.rejected, columns=["row", "column", "reason"]),
+                             hide_index=True, key="cr_rejects")
 
 with figures:
     st.write("The four figures relevant bodies publish (at least yearly). Applications and "
