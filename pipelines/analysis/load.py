@@ -284,26 +284,6 @@ def _grouped(
     ``extra_params``) narrows the filter further. The keys named in ``timestamps`` come back
     as ``datetime64[ns]`` (what the analysis functions compare against).
     """
-    frame = _grouped_frame(con, f, keys, harm, key_params=key_params, extra_where=extra_where,
-                           extra_params=extra_params, category_weights=category_weights,
-                           risk_band_weights=risk_band_weights)
-    for name in timestamps:
-        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
-    return frame
-
-
-def _grouped_frame(
-    con: duckdb.DuckDBPyConnection,
-    f: IncidentFilter,
-    keys: Mapping[str, str],
-    harm: Harm,
-    *,
-    key_params: Sequence[Any],
-    extra_where: str,
-    extra_params: Sequence[Any],
-    category_weights: Mapping[str, float] | None,
-    risk_band_weights: Mapping[str, float] | None,
-) -> pd.DataFrame:
     _check_harm(harm)
     harm_cols = {"category": "i.category"} if harm else {}
     if harm == "risk_band":
@@ -317,6 +297,8 @@ def _grouped_frame(
         "GROUP BY ALL ORDER BY ALL",
         [*key_params, *params, *extra_params],
     ).df()
+    for name in timestamps:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
     frame["count"] = frame["count"].astype(np.int64)
     names = list(keys)
     if not harm:
