@@ -11,8 +11,10 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +27,9 @@ from .config import load_config
 from .db import transaction
 from .errors import AsbError, ConfigProblem
 from .sample_load import SAMPLE_DIR
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["app", "main", "SAMPLE_DIR", "DEFAULT_DB"]
 
@@ -59,6 +64,30 @@ _state: dict[str, Any] = {"debug": False}
 
 def _err(message: str) -> None:
     typer.echo(message, err=True)
+
+
+@contextmanager
+def _writable(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection to the warehouse ``db``, closed afterwards.
+
+    If this command made the file and then fails, the file is removed again: a failed first
+    load leaves no half-made warehouse behind (an existing warehouse is left as it was by the
+    command's own transaction).
+    """
+    from .warehouse import connect
+
+    db = Path(db)
+    new = not db.exists()
+    con = connect(db)
+    try:
+        yield con
+    except BaseException:
+        con.close()
+        if new:
+            for path in (db, db.with_name(db.name + ".wal")):
+                path.unlink(missing_ok=True)
+        raise
+    con.close()
 
 
 def _progress(enabled: bool):  # type: ignore[no-untyped-def]
@@ -98,7 +127,6 @@ def ingest(
     """Load export files into the warehouse (one transaction: all or nothing)."""
     from .ingest import ingest_files, summarise
     from .sources import list_sources, resolve_source
-    from .warehouse import connect
 
     if not source:
         raise ConfigProblem(
@@ -106,12 +134,9 @@ def ingest(
         )
     cfg = load_config(config)
     src = resolve_source(source, mapping)
-    con = connect(db)
-    try:
+    with _writable(db) as con:
         reports = ingest_files(con, src, files, config=cfg,
                                progress=_progress(not quiet and not as_json))
-    finally:
-        con.close()
     result = summarise(reports)
     for r in reports:
         for warning in r.warnings:
@@ -168,15 +193,10 @@ def summary(db: ExistingDbOption = DEFAULT_DB, as_json: JsonOption = False) -> N
 def build(db: DbOption = DEFAULT_DB, config: ConfigOption = None) -> None:
     """Rebuild the core and mart layers from what has been ingested."""
     from .warehouse import build as run_build
-    from .warehouse import connect
 
-    con = connect(db)
-    try:
-        with transaction(con):
-            counts = run_build(con, config=load_config(config), progress=_progress(True),
-                               debug=_state["debug"])
-    finally:
-        con.close()
+    with _writable(db) as con, transaction(con):
+        counts = run_build(con, config=load_config(config), progress=_progress(True),
+                           debug=_state["debug"])
     typer.echo(f"built {len(counts)} tables; mart_incident has {counts.get('mart_incident', 0):,} rows")
 
 
@@ -185,12 +205,21 @@ def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic sample into.")] = SAMPLE_DIR,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same bytes).")] = 20220101,
 ) -> None:
-    """Regenerate the synthetic part of the sample (same seed, same bytes)."""
+    """Write a synthetic sample folder (same seed, same bytes); load it with `asb load-sample`.
+
+    The synthetic exports and their ground truth are generated; the real public data (areas,
+    police.uk) and the manifest are copied from the shipped sample, so the folder loads as it is.
+    """
     from .sample import generate
+    from .sample_load import copy_shared_parts
 
     manifest = generate(out, seed=seed)
     for name, rows in manifest.items():
         typer.echo(f"{name}: {rows:,} rows")
+    copied = copy_shared_parts(out)
+    if copied:
+        typer.echo(f"copied from the shipped sample: {', '.join(copied)}")
+    typer.echo(f"load it with: asb load-sample --sample-dir {out} --db WAREHOUSE")
 
 
 @app.command("load-sample")
@@ -203,15 +232,10 @@ def load_sample(
     """Build a warehouse from everything in data/sample (what `make run` uses)."""
     from .ingest import summarise
     from .sample_load import load_sample as run_load_sample
-    from .warehouse import connect
 
-    con = connect(db)
-    try:
-        with transaction(con):
-            reports = run_load_sample(con, load_config(config), sample_dir=sample_dir,
-                                      progress=_progress(not quiet), debug=_state["debug"])
-    finally:
-        con.close()
+    with _writable(db) as con, transaction(con):
+        reports = run_load_sample(con, load_config(config), sample_dir=sample_dir,
+                                  progress=_progress(not quiet), debug=_state["debug"])
     totals = summarise(reports)
     typer.echo(f"sample loaded into {db}: {totals['rows_read']:,} rows read, "
                f"{totals['rows_loaded']:,} loaded, {totals['rows_rejected']:,} rejected, "
@@ -230,15 +254,10 @@ def areas(
     """Load your partnership's areas: boundaries, population, deprivation."""
     from .areas import AreaFiles, load_areas
     from .warehouse import build as run_build
-    from .warehouse import connect
 
-    con = connect(db)
-    try:
-        with transaction(con):
-            counts = load_areas(con, AreaFiles(list(lsoa), list(wards), population, imd, lookup))
-            run_build(con)
-    finally:
-        con.close()
+    with _writable(db) as con, transaction(con):
+        counts = load_areas(con, AreaFiles(list(lsoa), list(wards), population, imd, lookup))
+        run_build(con)
     typer.echo("loaded " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
 
 

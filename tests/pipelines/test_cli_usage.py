@@ -138,3 +138,64 @@ def test_a_warehouse_never_built_says_how_to_build_it(tmp_path, args):
     _clean(done)
     assert done.returncode == 2
     assert "not built yet" in done.stderr and "asb build --db" in done.stderr
+
+
+def test_a_failed_first_load_leaves_no_warehouse_file(tmp_path):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"not\x00a\x01table")
+    db = tmp_path / "new.duckdb"
+    done = asb("ingest", "--db", str(db), "--source", "incidents", str(junk), "--quiet")
+    _clean(done)
+    assert done.returncode == 2 and "binary data" in done.stderr
+    assert not db.exists() and not db.with_name("new.duckdb.wal").exists()
+
+
+def test_a_failed_load_into_an_existing_warehouse_keeps_the_file(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("source_ref,agency,reported_at\n", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    assert asb("ingest", "--db", str(db), "--source", "incidents", str(good), "--quiet"
+               ).returncode == 0
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"not\x00a\x01table")
+    done = asb("ingest", "--db", str(db), "--source", "incidents", str(junk), "--quiet")
+    assert done.returncode == 2
+    assert db.exists()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM raw_file").fetchone()[0] == 1
+    con.close()
+
+
+@pytest.mark.parametrize("present", [(), ("manifest.yaml",), ("manifest.yaml", "police-uk")])
+def test_load_sample_from_an_incomplete_folder_says_how_to_make_one(tmp_path, present):
+    import shutil
+
+    from pipelines.sample_load import SAMPLE_DIR
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for part in present:
+        src = SAMPLE_DIR / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, folder / part)
+    db = tmp_path / "w.duckdb"
+    done = asb("load-sample", "--sample-dir", str(folder), "--db", str(db), "--quiet")
+    _clean(done)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and f"asb sample --out {folder}" in lines[0], done.stderr
+    assert not db.exists()
+
+
+def test_sample_copies_the_shared_parts_so_the_folder_loads(tmp_path):
+    """What `asb sample --out` adds to the generated files (the generator is tested in
+    test_sample.py): the real public parts, so the folder's manifest finds every file."""
+    from pipelines.sample_load import SAMPLE_DIR, SHARED_PARTS, copy_shared_parts, sample_plan
+
+    out = tmp_path / "s"
+    out.mkdir()
+    assert copy_shared_parts(out) == list(SHARED_PARTS)
+    assert (out / "areas" / "lsoa11_to_lad_police_force.csv").exists()
+    assert len(list((out / "police-uk").glob("*.csv"))) == 11
+    with pytest.raises(Exception, match="no files match"):
+        sample_plan(out)  # the synthetic exports are not there: only generate() writes them
+    assert copy_shared_parts(SAMPLE_DIR) == []
