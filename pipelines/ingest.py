@@ -209,6 +209,9 @@ def _reason(column: str, kind: str, source: Source, allowed: dict[str, list[str]
         return f"{column} is in the future"
     if kind == "window_reversed":
         return f"{column} is before occurred_at"
+    if kind == "after_report":
+        return (f"{column} is after reported_at (it cannot have happened after it was "
+                "reported: check the two dates, or whether day and month are swapped)")
     if kind == "out_of_range":
         return f"{column} is out of range (expected 1 to 5)"
     if kind == "one_of_missing":
@@ -343,6 +346,11 @@ def _build_select(
     if {"occurred_at", "occurred_to"} <= names:
         checks.append(_Check("occurred_to < occurred_at", "occurred_to", "window_reversed",
                              "r_occurred_to"))
+    if {"occurred_at", "reported_at"} <= names:
+        # Behaviour cannot start after it was reported; a day's grace for a time typed
+        # roughly (a call logged at 22:01 about something "at about 22:05").
+        checks.append(_Check("occurred_at > reported_at + INTERVAL 1 DAY", "occurred_at",
+                             "after_report", "r_occurred_at"))
     if "satisfaction" in names:
         checks.append(_Check("satisfaction NOT BETWEEN 1 AND 5", "satisfaction", "out_of_range",
                              "r_satisfaction"))

@@ -551,6 +551,26 @@ def _day(days: int) -> str:
     return (datetime.now() + timedelta(days=days)).strftime("%d/%m/%Y")
 
 
+def test_behaviour_after_its_report_is_rejected_with_a_day_of_grace(tmp_path):
+    db = tmp_path / "w.duckdb"
+    path = write(tmp_path / "i.csv", "source_ref,agency,reported_at,occurred_at\n"
+                 + "A1,X Council,05/08/2022 22:01,05/08/2022 22:05\n"  # typed roughly: kept
+                 + "A2,X Council,05/08/2022,06/08/2022\n"  # the next day, date only: kept
+                 + "A3,X Council,05/08/2022 10:00,06/08/2022 10:01\n"  # a day and a minute
+                 + "A4,X Council,05/08/2022,08/05/2022\n"  # day and month swapped: 8 May, kept
+                 + "A5,X Council,08/05/2022,05/08/2022\n"  # swapped the other way
+                 + "A6,X Council,05/08/2022,\n")  # no occurred_at: kept
+    result = run(db, "incidents", [path])
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (6, 4, 2)
+    reason = ("occurred_at is after reported_at (it cannot have happened after it was "
+              "reported: check the two dates, or whether day and month are swapped)")
+    assert result["rejects_by_reason"] == {reason: 2}
+    con = connect(db, read_only=True)
+    rejected = con.execute("SELECT row_number, value FROM mart_reject ORDER BY 1").fetchall()
+    con.close()
+    assert rejected == [(4, "06/08/2022 10:01"), (6, "05/08/2022")]
+
+
 def test_future_occurred_dates_are_rejected_like_reported_at(tmp_path):
     db = tmp_path / "w.duckdb"
     path = write(tmp_path / "i.csv", "source_ref,agency,reported_at,occurred_at,occurred_to\n"
