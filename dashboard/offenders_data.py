@@ -77,23 +77,6 @@ def _model_info(path: str, version: int) -> dict[str, Any] | None:
         cur.close()
 
 
-def fmt_metric(value: Any, spec: str = ".2f") -> str:
-    """A stored metric for the page: ``value`` formatted with ``spec``, or "—" when it is
-    missing (None, NaN, or not a number: an AUC cannot be computed on test dates where
-    everybody, or nobody, was named again).
-
-    >>> fmt_metric(0.7312), fmt_metric(None), fmt_metric(float("nan")), fmt_metric("x")
-    ('0.73', '—', '—', '—')
-    """
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if number != number:
-        return "—"
-    return format(number, spec)
-
-
 def model_info() -> dict[str, Any] | None:
     """The latest stored model's metadata (with ``data_end_now``: the latest person-level
     report the warehouse holds now), or ``None`` before ``asb risk train``."""

@@ -18,6 +18,7 @@ from dashboard import offenders_data as od  # noqa: E402
 from dashboard.auth import audit, audit_view, audit_writer  # noqa: E402
 from dashboard.components import DOCS_DIR, about  # noqa: E402
 from dashboard.vol_widgets import open_person  # noqa: E402
+from pipelines.analysis import format_metric  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from pipelines.errors import AnalysisProblem  # noqa: E402
 
@@ -73,9 +74,9 @@ else:
     st.caption(
         f"Risk from {info['version']} ({info['kind']}), trained {info['created_at']:%d %b %Y} "
         f"on data from {info['data_from']:%d %b %Y} to {info['data_to']:%d %b %Y}, scored as at "
-        f"{info['scored_at']:%d %b %Y}. Tested on later dates: AUC {od.fmt_metric(m.get('auc'))} "
-        f"(counting past incidents alone: {od.fmt_metric(m.get('baseline_auc'))}), calibration "
-        f"slope {od.fmt_metric(m.get('calibration_slope'))}. See the model card below.")
+        f"{info['scored_at']:%d %b %Y}. Tested on later dates: AUC {format_metric(m.get('auc'))} "
+        f"(counting past incidents alone: {format_metric(m.get('baseline_auc'))}), calibration "
+        f"slope {format_metric(m.get('calibration_slope'))}. See the model card below.")
     now = info.get("data_end_now")
     if now is not None and pd.Timestamp(now) > pd.Timestamp(info["data_to"]):
         st.warning(f"The warehouse now holds reports up to {pd.Timestamp(now):%d %b %Y}, after "

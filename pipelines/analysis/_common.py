@@ -10,7 +10,25 @@ import pandas as pd
 
 from ..errors import AnalysisProblem
 
-__all__ = ["AnalysisProblem", "require_columns", "located", "weights_of", "uneven_sources"]
+__all__ = ["AnalysisProblem", "require_columns", "located", "weights_of", "uneven_sources",
+           "format_metric", "MISSING"]
+
+#: What a metric that could not be computed shows as, on every page and command.
+MISSING = "n/a"
+
+
+def format_metric(value: Any, spec: str = ".2f") -> str:
+    """``value`` formatted with ``spec``, or :data:`MISSING` when there is no number (None, NaN
+    or not a number: an AUC cannot be computed on test dates where everybody was named again).
+
+    >>> format_metric(0.7312), format_metric(2782, ","), format_metric(None), format_metric(float("nan"))
+    ('0.73', '2,782', 'n/a', 'n/a')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return MISSING
+    if value != value:
+        return MISSING
+    return format(value, spec)
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:

@@ -9,16 +9,13 @@ from typing import Annotated
 import duckdb
 import typer
 
+from ..analysis import format_metric
 from ..errors import AnalysisProblem
 
 __all__ = ["hotspots_app"]
 
 hotspots_app = typer.Typer(help="Hotspot forecasts and their backtest.", no_args_is_help=True,
                            add_completion=False)
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
 
 
 def _check_known(con: duckdb.DuckDBPyConnection, db: Path, csp: list[str], source: list[str]
@@ -105,8 +102,9 @@ def backtest(
     typer.echo(f"{'method':12} {'mean PEI*':>9} {'mean PAI':>9} {'hit rate':>9}")
     for row in result.summary().itertuples(index=False):
         mark = " (default)" if row.method == result.default_method else ""
-        typer.echo(f"{row.method:12} {_fmt(row.mean_pei_star, '9.3f')} "
-                   f"{_fmt(row.mean_pai, '9.2f')} {_fmt(row.mean_hit_rate, '9.1%')}{mark}")
+        typer.echo(f"{row.method:12} {format_metric(row.mean_pei_star, '.3f'):>9} "
+                   f"{format_metric(row.mean_pai, '.2f'):>9} "
+                   f"{format_metric(row.mean_hit_rate, '.1%'):>9}{mark}")
     if "naive" in result.methods and result.default_method in result.methods:
         naive = result.methods["naive"].mean_pei_star
         best = result.methods[result.default_method].mean_pei_star

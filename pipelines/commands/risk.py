@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ..analysis import format_metric
+
 __all__ = ["risk_app"]
 
 risk_app = typer.Typer(help="Train and evaluate the reoffending risk model.",
@@ -28,39 +30,28 @@ TruthOption = Annotated[
                                        "ceiling AUC when this warehouse holds the sample.")]
 
 
-def _fmt(value: Any, spec: str) -> str:
-    """``value`` formatted with ``spec``, or "n/a" when it is missing (None or NaN: a metric
-    that cannot be computed, such as an AUC on test dates where everybody was named again)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "n/a"
-    try:
-        return format(value, spec)
-    except (TypeError, ValueError):
-        return str(value)
-
-
 def _summary_lines(m: dict[str, Any]) -> list[str]:
     split = m.get("split") or {}
     lines = [
         f"model: {m.get('model')} ({m.get('model_choice')}), outcome within {m.get('months')} "
         "months",
-        f"test {split.get('test_from')} to {split.get('test_to')}: {_fmt(m.get('n_test'), ',')} "
-        f"person-dates ({_fmt(m.get('test_people'), ',')} people); trained on "
-        f"{_fmt(m.get('n_train'), ',')} with outcomes until "
+        f"test {split.get('test_from')} to {split.get('test_to')}: {format_metric(m.get('n_test'), ',')} "
+        f"person-dates ({format_metric(m.get('test_people'), ',')} people); trained on "
+        f"{format_metric(m.get('n_train'), ',')} with outcomes until "
         f"{split.get('training_outcomes_until')}",
-        f"AUC {_fmt(m.get('auc'), '.3f')} (prior-count baseline "
-        f"{_fmt(m.get('baseline_auc'), '.3f')}, rule {_fmt(m.get('rule_auc'), '.3f')})",
-        f"Brier {_fmt(m.get('brier'), '.3f')} (baseline {_fmt(m.get('baseline_brier'), '.3f')}); "
-        f"calibration slope {_fmt(m.get('calibration_slope'), '.2f')}, intercept "
-        f"{_fmt(m.get('calibration_intercept'), '.2f')}",
+        f"AUC {format_metric(m.get('auc'), '.3f')} (prior-count baseline "
+        f"{format_metric(m.get('baseline_auc'), '.3f')}, rule {format_metric(m.get('rule_auc'), '.3f')})",
+        f"Brier {format_metric(m.get('brier'), '.3f')} (baseline {format_metric(m.get('baseline_brier'), '.3f')}); "
+        f"calibration slope {format_metric(m.get('calibration_slope'), '.2f')}, intercept "
+        f"{format_metric(m.get('calibration_intercept'), '.2f')}",
     ]
     cal = m.get("calibration") or {}
     if cal:
         lines.append(f"calibration map: {cal.get('method')}"
                      + (f" ({cal['note']})" if cal.get("note") else ""))
     if m.get("ceiling_auc") is not None:
-        lines.append(f"ceiling (true risk, synthetic sample) AUC {_fmt(m['ceiling_auc'], '.3f')}"
-                     f": the model reaches {_fmt(m.get('share_of_ceiling'), '.0%')} of it")
+        lines.append(f"ceiling (true risk, synthetic sample) AUC {format_metric(m['ceiling_auc'], '.3f')}"
+                     f": the model reaches {format_metric(m.get('share_of_ceiling'), '.0%')} of it")
     flagged = m.get("subgroups_flagged") or []
     lines.append("subgroups flagged: " + (", ".join(flagged) if flagged else "none"))
     return lines
@@ -128,7 +119,7 @@ def train(
                                    **result.evaluation}))
             return
         typer.echo(f"stored {result.version} (model_id {result.model_id}); scored "
-                   f"{_fmt(result.people_scored, ',')} people as at {result.scored_at}")
+                   f"{format_metric(result.people_scored, ',')} people as at {result.scored_at}")
         for line in _summary_lines(result.evaluation):
             typer.echo(line)
     except Exception as exc:  # noqa: BLE001 - reported, with what was stored

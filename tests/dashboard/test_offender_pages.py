@@ -234,16 +234,20 @@ def test_interventions_page_shows_curves_and_the_warning(trained_app):
     assert len(high) >= 3
 
 
-def test_the_metric_formatter_prints_a_dash_for_a_missing_metric():
-    from dashboard.offenders_data import fmt_metric
+def test_the_metric_formatter_prints_n_a_for_a_missing_metric():
+    import numpy as np
 
-    assert fmt_metric(0.7312) == "0.73" and fmt_metric(1.04, ".1f") == "1.0"
-    assert fmt_metric(None) == fmt_metric(float("nan")) == fmt_metric("n/a") == "—"
+    from pipelines.analysis import format_metric
+
+    assert format_metric(0.7312) == "0.73" and format_metric(1.04, ".1f") == "1.0"
+    assert format_metric(np.float64(0.5), ".0%") == "50%" and format_metric(np.int64(3), ",") == "3"
+    assert format_metric(2782, ",") == "2,782" and format_metric(True) == "n/a"
+    assert format_metric(None) == format_metric(float("nan")) == format_metric("0.7") == "n/a"
 
 
 def test_panel_with_a_stored_model_whose_metrics_are_missing_still_shows(trained_app):
     """A model trained on data where a metric cannot be computed (everybody in the test dates
-    named again: no AUC) stores None: the page must say "—", not crash."""
+    named again: no AUC) stores None: the page must say "n/a", not crash."""
     at, db = trained_app
     con = connect(db)
     try:
@@ -253,4 +257,4 @@ def test_panel_with_a_stored_model_whose_metrics_are_missing_still_shows(trained
         con.close()
     _open(at, PANEL)
     caption = next(c.value for c in at.caption if "Tested on later dates" in c.value)
-    assert "AUC — (counting past incidents alone: —), calibration slope —" in caption
+    assert "AUC n/a (counting past incidents alone: n/a), calibration slope n/a" in caption
