@@ -21,9 +21,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from .errors import FileProblem
+from .errors import ConfigProblem, FileProblem
 
-__all__ = ["AreaFiles", "load_areas", "sample_area_files"]
+__all__ = ["AreaFiles", "check_area_files", "load_areas", "sample_area_files"]
 
 _LSOA_CODE_KEYS = ("LSOA11CD", "LSOA21CD", "lsoa11cd", "lsoa21cd", "code")
 _LSOA_NAME_KEYS = ("LSOA11NM", "LSOA21NM", "lsoa11nm", "lsoa21nm", "name")
@@ -54,7 +54,41 @@ def sample_area_files(sample_dir: Path) -> AreaFiles:
     )
 
 
+def check_area_files(files: AreaFiles) -> None:
+    """Refuse, in one line, no files at all or a file that is missing or is a folder.
+
+    Raises
+    ------
+    ConfigProblem
+        No file was given.
+    FileProblem
+        A file given does not exist or is a folder.
+    """
+    given = [*files.lsoa_boundaries, *files.ward_boundaries,
+             *(p for p in (files.population, files.imd, files.lookup) if p is not None)]
+    if not given:
+        raise ConfigProblem("give at least one area file: --lsoa, --wards, --population, "
+                            "--imd or --lookup")
+    for path in given:
+        if Path(path).is_dir():
+            raise FileProblem(str(path), "is a folder: give the file itself")
+        if not Path(path).exists():
+            raise FileProblem(str(path), "no such file")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file as text columns, or one line saying why it cannot be read."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise FileProblem(path.name, "the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError):
+        raise FileProblem(path.name, "not a readable CSV file") from None
+
+
 def _features(path: Path, code_keys: Iterable[str], name_keys: Iterable[str]) -> list[dict]:
+    if not path.exists():
+        raise FileProblem(str(path), "no such file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -79,7 +113,12 @@ def _features(path: Path, code_keys: Iterable[str], name_keys: Iterable[str]) ->
 
 def _read_population(path: Path) -> pd.DataFrame:
     """Census 2011 table: three columns headed 'Persons' (all, household, communal residents)."""
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    try:
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    except (UnicodeDecodeError, csv.Error):
+        raise FileProblem(path.name, "not a readable CSV file") from None
+    if not rows:
+        raise FileProblem(path.name, "the file is empty")
     header = rows[0]
     try:
         code_i = header.index("LSOA Code")
@@ -109,7 +148,7 @@ def _read_population(path: Path) -> pd.DataFrame:
 
 
 def _read_imd(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = _read_csv(path)
     cols = {c.lower(): c for c in frame.columns}
     try:
         return pd.DataFrame(
@@ -124,7 +163,7 @@ def _read_imd(path: Path) -> pd.DataFrame:
 
 
 def _read_lookup(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = _read_csv(path)
     need = ["LSOA Code", "LSOA Name", "Local authority code", "Local authority name"]
     if not all(c in frame.columns for c in need):
         raise FileProblem(path.name, f"expected columns {', '.join(need)}")

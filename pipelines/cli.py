@@ -6,6 +6,7 @@ line on standard error and a non-zero exit, never a traceback. ``--debug`` shows
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from .commands.report import report_app
 from .commands.risk import risk_app
 from .commands.users import users_app
 from .config import load_config
-from .db import transaction
+from .db import CommitInterrupted, is_interrupt, transaction
 from .errors import AsbError, ConfigProblem
 from .sample_load import SAMPLE_DIR
 
@@ -81,11 +82,16 @@ def _writable(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(db)
     try:
         yield con
-    except BaseException:
+    except BaseException as exc:
         con.close()
+        # The command's transaction was rolled back (or, if Ctrl+C came during its COMMIT,
+        # may not have been: CommitInterrupted says so).
+        _state["rolled_back"] = not isinstance(exc, CommitInterrupted)
         if new:
             for path in (db, db.with_name(db.name + ".wal")):
                 path.unlink(missing_ok=True)
+            if isinstance(exc, CommitInterrupted):  # the new file is gone: nothing was saved
+                raise KeyboardInterrupt from exc
         raise
     con.close()
 
@@ -115,7 +121,8 @@ def ingest(
     files: Annotated[list[Path], typer.Argument(help="Export files (CSV, XLSX or Parquet).")],
     db: DbOption = DEFAULT_DB,
     source: Annotated[
-        str, typer.Option("--source", help="police-uk, a template name, or a shipped mapping name.")
+        str, typer.Option("--source", help="police-uk, a template name, or a shipped mapping "
+                                           "name (not needed with --mapping).")
     ] = "",
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="A YAML mapping for another export layout.")
@@ -123,20 +130,24 @@ def ingest(
     as_json: JsonOption = False,
     config: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
+    allow_shrink: Annotated[bool, typer.Option(
+        "--allow-shrink", help="Let a police.uk file replace a force-month with fewer than "
+                               "half of the rows held.")] = False,
 ) -> None:
     """Load export files into the warehouse (one transaction: all or nothing)."""
     from .ingest import ingest_files, summarise
     from .sources import list_sources, resolve_source
 
-    if not source:
+    if not source and mapping is None:  # a mapping names its own template
         raise ConfigProblem(
-            "--source is required: one of " + ", ".join(list_sources())
+            "--source is required (or --mapping FILE.yaml): one of " + ", ".join(list_sources())
         )
     cfg = load_config(config)
     src = resolve_source(source, mapping)
     with _writable(db) as con:
         reports = ingest_files(con, src, files, config=cfg,
-                               progress=_progress(not quiet and not as_json))
+                               progress=_progress(not quiet and not as_json),
+                               allow_shrink=allow_shrink)
     result = summarise(reports)
     for r in reports:
         for warning in r.warnings:
@@ -149,8 +160,10 @@ def ingest(
                 f"{r.rows_rejected:,} rejected, {r.rows_duplicate:,} duplicate")
         if r.status != "loaded":
             line += f" ({r.status})"
-        if r.replaced_force_months:
-            line += f"; replaced {', '.join(r.replaced_force_months)}"
+        if r.replacements:
+            line += "; replaced " + ", ".join(
+                f"{x['rows_held']:,} rows for {x['force_month']} with {x['rows_new']:,}"
+                for x in r.replacements)
         typer.echo(line)
         for reason, count in r.rejects_by_reason.items():
             typer.echo(f"    rejected {count:,}: {reason}")
@@ -203,7 +216,8 @@ def build(db: DbOption = DEFAULT_DB, config: ConfigOption = None) -> None:
 @app.command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic sample into.")] = SAMPLE_DIR,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same bytes).")] = 20220101,
+    seed: Annotated[int, typer.Option("--seed", min=0,
+                                      help="Random seed (same seed, same bytes).")] = 20220101,
 ) -> None:
     """Write a synthetic sample folder (same seed, same bytes); load it with `asb load-sample`.
 
@@ -213,6 +227,11 @@ def sample(
     from .sample import generate
     from .sample_load import copy_shared_parts
 
+    out = Path(out)
+    clash = next((p for p in (out, *out.parents) if p.exists()), None)
+    if clash is not None and not clash.is_dir():
+        where = "is a file" if clash == out else f"is inside {clash}, which is a file"
+        raise ConfigProblem(f"--out {out} {where}: give a folder for the sample")
     manifest = generate(out, seed=seed)
     for name, rows in manifest.items():
         typer.echo(f"{name}: {rows:,} rows")
@@ -252,11 +271,13 @@ def areas(
     lookup: Annotated[Path | None, typer.Option(help="LSOA to local authority lookup (CSV).")] = None,
 ) -> None:
     """Load your partnership's areas: boundaries, population, deprivation."""
-    from .areas import AreaFiles, load_areas
+    from .areas import AreaFiles, check_area_files, load_areas
     from .warehouse import build as run_build
 
+    files = AreaFiles(list(lsoa), list(wards), population, imd, lookup)
+    check_area_files(files)  # before the warehouse is opened: a typo changes nothing
     with _writable(db) as con, transaction(con):
-        counts = load_areas(con, AreaFiles(list(lsoa), list(wards), population, imd, lookup))
+        counts = load_areas(con, files)
         run_build(con)
     typer.echo("loaded " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
 
@@ -270,10 +291,34 @@ def sources() -> None:
         typer.echo(f"{name:32} {description}")
 
 
+def _check_port_free(address: str, port: int) -> None:
+    """Refuse a port something else is listening on (Streamlit would only log it and stop)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise ConfigProblem(f"--address {address}: not an address this computer has") from None
+    for family, kind, proto, _name, sockaddr in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Streamlit does
+            try:
+                probe.bind(sockaddr)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise ConfigProblem(f"port {port} is in use (is the dashboard already "
+                                        "running?); use --port") from None
+                if exc.errno == errno.EACCES:
+                    raise ConfigProblem(f"port {port} needs administrator rights: use --port "
+                                        "with a number above 1023") from None
+                # anything else (say, IPv6 switched off) is left for Streamlit to skip
+
+
 @app.command()
 def dashboard(
     db: ExistingDbOption = DEFAULT_DB,
-    port: Annotated[int, typer.Option("--port", envvar="PORT", help="Port to serve on.")] = 8501,
+    port: Annotated[int, typer.Option("--port", envvar="PORT", min=1, max=65535,
+                                      help="Port to serve on (1 to 65535).")] = 8501,
     address: Annotated[str, typer.Option("--address", help="Address to listen on.")] = "localhost",
 ) -> None:
     """Start the dashboard on http://localhost:PORT."""
@@ -282,6 +327,7 @@ def dashboard(
     from .warehouse import connect
 
     connect(db, read_only=True).close()  # a clear message now rather than in the browser
+    _check_port_free(address, port)
     app_path = Path(dashboard_pkg.__file__).with_name("app.py")
     env = dict(os.environ, ASB_DB=str(Path(db).resolve()))
     typer.echo(f"ASB Insight on http://{address}:{port} (warehouse {db}); Ctrl+C to stop")
@@ -345,6 +391,9 @@ def main() -> None:
     try:
         rc = app(standalone_mode=False, prog_name="asb")
         sys.exit(rc if isinstance(rc, int) else 0)
+    except CommitInterrupted as exc:  # Ctrl+C while saving: the change may be on disk
+        _err(str(exc))
+        sys.exit(130)
     except AsbError as exc:
         _err(f"error: {exc}")
         sys.exit(2)
@@ -369,6 +418,9 @@ def main() -> None:
         _err(_usage_line(exc))
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:  # anything unexpected
+        if is_interrupt(exc):  # DuckDB's "Query interrupted": the user's Ctrl+C
+            _err(_INTERRUPTED)
+            sys.exit(130)
         if _state["debug"]:
             raise
         missing = re.search(r"Table with name (\w+) does not exist", str(exc))
@@ -376,8 +428,14 @@ def main() -> None:
             _err(f"error: this warehouse is not built yet (it has no table {missing.group(1)}):"
                  " run `asb build --db WAREHOUSE`, or load data with `asb ingest`")
             sys.exit(2)
-        _err(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-             " (run with --debug for details; the warehouse was not changed)")
+        if isinstance(exc, OSError) and exc.filename and exc.strerror:
+            # a file or folder the user named cannot be used (missing, a folder, no permission)
+            _err(f"error: {exc.filename}: {exc.strerror.lower()}")
+            sys.exit(2)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        unchanged = "; the warehouse was not changed" if _state.get("rolled_back") else ""
+        _err(f"error: unexpected {type(exc).__name__}: {first}"
+             f" (run with --debug for details{unchanged})")
         sys.exit(3)
 
 

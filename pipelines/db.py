@@ -7,12 +7,45 @@ fetch whole results.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import duckdb
 
-__all__ = ["scalar", "first_row", "transaction"]
+from .errors import AsbError
+
+__all__ = ["scalar", "first_row", "transaction", "is_interrupt", "CommitInterrupted"]
+
+
+class CommitInterrupted(AsbError):
+    """Ctrl+C arrived while a change was being committed: it may or may not have been saved.
+
+    The message names the warehouse and the command that shows what it holds.
+    """
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is the user's Ctrl+C: Python's own, or DuckDB's "Query interrupted"
+    (DuckDB turns the signal into an error when it arrives while a query runs).
+
+    Examples
+    --------
+    >>> is_interrupt(RuntimeError("Query interrupted")), is_interrupt(RuntimeError("other"))
+    (True, False)
+    """
+    if isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException)):
+        return True
+    return isinstance(exc, (RuntimeError, duckdb.Error)) and "Query interrupted" in str(exc)
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The file ``con`` is open on (``None`` for an in-memory database or when unknown)."""
+    try:
+        row = first_row(con, "SELECT path FROM duckdb_databases() "
+                             "WHERE database_name = current_database()")
+    except BaseException:  # noqa: BLE001 - only used to word a message
+        return None
+    return str(row[0]) if row and row[0] else None
 
 
 def first_row(
@@ -59,11 +92,28 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     ...     pass
     >>> scalar(con, "SELECT count(*) FROM t")
     0
+
+    If Ctrl+C arrives during the COMMIT itself the change may already be on disk, so this
+    raises :class:`CommitInterrupted` saying so (never that nothing changed).
     """
+    path = _database_path(con)
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        # The block's own error is the one to report: an interrupted or failed transaction
+        # whose ROLLBACK fails is rolled back by DuckDB itself.
+        with suppress(Exception):
+            con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except BaseException as exc:
+        if not is_interrupt(exc):
+            raise
+        where = f" to {path}" if path else ""
+        check = f"`asb summary --db {path}`" if path else "`asb summary --db WAREHOUSE`"
+        raise CommitInterrupted(
+            f"interrupted while saving the change{where}: it may have been saved; "
+            f"check with {check}"
+        ) from None

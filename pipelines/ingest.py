@@ -60,6 +60,8 @@ class IngestReport:
     rows_duplicate: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     replaced_force_months: list[str] = field(default_factory=list)
+    #: police.uk: per replaced force-month, the rows held before and the rows this file brings
+    replacements: list[dict[str, Any]] = field(default_factory=list)
     superseded_rows: int = 0
     file_id: int | None = None
     sha256: str = ""
@@ -192,6 +194,10 @@ def _reason(column: str, kind: str, source: Source, allowed: dict[str, list[str]
         return f"{column} is not a month (expected YYYY-MM)"
     if kind == "not_a_number":
         return f"{column} is not a number"
+    if kind == "not_whole":
+        if column == "satisfaction":
+            return f"{column} is not a whole number from 1 to 5"
+        return f"{column} is not a whole number"
     if kind == "not_yes_no":
         return f"{column} is not yes or no"
     if kind == "not_allowed":
@@ -209,6 +215,8 @@ def _reason(column: str, kind: str, source: Source, allowed: dict[str, list[str]
         return f"{column} is in the future"
     if kind == "window_reversed":
         return f"{column} is before occurred_at"
+    if kind == "closed_before_opened":
+        return f"{column} is before opened_at"
     if kind == "after_report":
         return (f"{column} is after reported_at (it cannot have happened after it was "
                 "reported: check the two dates, or whether day and month are swapped)")
@@ -292,8 +300,16 @@ def _build_select(
                 f"THEN CAST(try_strptime({raw} || '-01', '%Y-%m-%d') AS DATE) END"
             )
             checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_a_month", raw))
-        elif kind in ("float", "int"):
-            typed = f"TRY_CAST({raw} AS {'DOUBLE' if kind == 'float' else 'INTEGER'})"
+        elif kind == "float":
+            typed = f"TRY_CAST({raw} AS DOUBLE)"
+            checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_a_number", raw))
+        elif kind == "int":
+            # A cast to INTEGER rounds ("3.5" would be stored as 4): only a whole number is
+            # taken ("4.0", as a spreadsheet may write it, is 4).
+            number = f"TRY_CAST({raw} AS DOUBLE)"
+            typed = f"CASE WHEN {number} = round({number}) THEN TRY_CAST({number} AS INTEGER) END"
+            checks.append(_Check(f"{number} IS NOT NULL AND {name} IS NULL", name, "not_whole",
+                                 raw))
             checks.append(_Check(f"{raw} IS NOT NULL AND {name} IS NULL", name, "not_a_number", raw))
         elif kind == "bool":
             typed = (
@@ -351,6 +367,9 @@ def _build_select(
         # roughly (a call logged at 22:01 about something "at about 22:05").
         checks.append(_Check("occurred_at > reported_at + INTERVAL 1 DAY", "occurred_at",
                              "after_report", "r_occurred_at"))
+    if {"opened_at", "closed_at"} <= names:
+        checks.append(_Check("closed_at < opened_at", "closed_at", "closed_before_opened",
+                             "r_closed_at"))
     if "satisfaction" in names:
         checks.append(_Check("satisfaction NOT BETWEEN 1 AND 5", "satisfaction", "out_of_range",
                              "r_satisfaction"))
@@ -416,6 +435,7 @@ def ingest_file(
     config: dict[str, Any] | None = None,
     display: str | None = None,
     progress: Progress | None = None,
+    allow_shrink: bool = False,
 ) -> IngestReport:
     """Ingest one file inside the caller's transaction (see :func:`ingest_files`)."""
     config = config or load_config()
@@ -498,15 +518,28 @@ def ingest_file(
             report.rows_loaded = int(scalar(
                 con, "SELECT count(*) FROM raw_police_uk WHERE file_id = ? AND NOT rejected",
                 [file_id]))
+            # What each force-month held before (the rows of its latest file, as
+            # int_incident keeps them) against what this file brings.
             months = con.execute(
-                "WITH mine AS (SELECT DISTINCT trim(falls_within) AS force, trim(month) AS month "
-                "FROM raw_police_uk WHERE file_id = ? AND NOT rejected) "
-                "SELECT force || ' ' || month FROM mine WHERE EXISTS (SELECT 1 FROM raw_police_uk "
-                "r WHERE r.file_id <> ? AND NOT r.rejected AND trim(r.falls_within) = mine.force "
-                "AND trim(r.month) = mine.month) ORDER BY 1",
+                "WITH mine AS (SELECT trim(falls_within) AS force, trim(month) AS month, "
+                "count(*) AS rows_new FROM raw_police_uk WHERE file_id = ? AND NOT rejected "
+                "GROUP BY ALL), "
+                "held AS (SELECT mine.force, mine.month, r.file_id, count(*) AS rows_held "
+                "FROM raw_police_uk r JOIN mine ON trim(r.falls_within) = mine.force "
+                "AND trim(r.month) = mine.month WHERE r.file_id <> ? AND NOT r.rejected "
+                "GROUP BY mine.force, mine.month, r.file_id "
+                "QUALIFY r.file_id = max(r.file_id) OVER (PARTITION BY mine.force, mine.month)) "
+                "SELECT mine.force || ' ' || mine.month, held.rows_held, mine.rows_new "
+                "FROM mine JOIN held USING (force, month) ORDER BY 1",
                 [file_id, file_id],
             ).fetchall()
             report.replaced_force_months = [m[0] for m in months]
+            report.replacements = [
+                {"force_month": m, "rows_held": int(h), "rows_new": int(n)} for m, h, n in months
+            ]
+            report.superseded_rows = sum(int(h) for _m, h, _n in months)
+            if not allow_shrink:
+                _refuse_shrinking(display, months)
         else:
             hash_parts = ", ".join(
                 f"coalesce(CAST({c} AS VARCHAR), '\u2205')" for c in cols + q_keys
@@ -553,6 +586,22 @@ def ingest_file(
             ).fetchall():
                 reject_rows.append((idx, key_col, _reason(key_col, "key_conflict", source, allowed),
                                     value))
+            if template.name == "people":
+                # A person links to an incident by agency + source_ref; the link is made on
+                # every rebuild, so an incidents file loaded later still links these rows.
+                unlinked = int(scalar(
+                    con,
+                    "SELECT count(*) FROM stg_people p WHERE p.file_id = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM stg_incidents i WHERE i.agency = p.agency "
+                    "AND i.source_ref = p.source_ref)",
+                    [file_id],
+                ))
+                if unlinked:
+                    rows = ("people row refers to an incident" if unlinked == 1
+                            else "people rows refer to incidents")
+                    report.warnings.append(
+                        f"{display}: {unlinked:,} {rows} not loaded yet: load the incidents "
+                        "file too, or they stay unlinked")
             if key:
                 report.superseded_rows = int(scalar(
                     con,
@@ -631,6 +680,25 @@ def ingest_file(
     return report
 
 
+def _refuse_shrinking(display: str, months: Sequence[tuple[str, int, int]]) -> None:
+    """Refuse a police.uk file that would leave a force-month it replaces with fewer than half
+    of the rows held: more likely part of a month's file, or a stray row from another month,
+    than a revision (police.uk revisions move a few rows, not thousands)."""
+    shrunk = [(m, int(h), int(n)) for m, h, n in months if 2 * int(n) < int(h)]
+    if not shrunk:
+        return
+    parts = [f"{h:,} rows for {m} with {n:,}" for m, h, n in shrunk[:3]]
+    if len(shrunk) > 3:
+        parts.append(f"{len(shrunk) - 3} more force-months likewise")
+    raise FileProblem(
+        display,
+        f"would replace {' and '.join(parts) if len(parts) < 3 else ', '.join(parts)}, "
+        "less than half of what is held (is it part of a month's file, or a stray row from "
+        "another month?); load the complete month's file, or use --allow-shrink to replace "
+        "them anyway",
+    )
+
+
 def _unregister(con: duckdb.DuckDBPyConnection, *names: str) -> None:
     """Drop registered views; quietly, since an aborted transaction refuses even that."""
     for name in names:
@@ -661,6 +729,7 @@ def ingest_files(
     progress: Progress | None = None,
     rebuild: bool = True,
     dry_run: bool = False,
+    allow_shrink: bool = False,
 ) -> list[IngestReport]:
     """Ingest files as one transaction, then rebuild the core and mart layers.
 
@@ -681,6 +750,10 @@ def ingest_files(
         Validate and count exactly as a real ingest would, then roll back: the reports say what
         would be loaded, rejected (and why) and recognised as duplicates, and the warehouse is
         unchanged. The dashboard's upload shows this before the user commits.
+    allow_shrink : bool
+        Let a police.uk file replace a force-month with fewer than half of the rows held
+        (refused by default: such a file is more often part of a month, or a stray row, than a
+        revision).
     """
     from .warehouse import build
 
@@ -690,13 +763,15 @@ def ingest_files(
         con.execute("BEGIN TRANSACTION")
         try:
             for path in paths:
-                reports.append(ingest_file(con, source, path, config=config, progress=progress))
+                reports.append(ingest_file(con, source, path, config=config, progress=progress,
+                                           allow_shrink=allow_shrink))
         finally:
             con.execute("ROLLBACK")
         return reports
     with transaction(con):
         for path in paths:
-            reports.append(ingest_file(con, source, path, config=config, progress=progress))
+            reports.append(ingest_file(con, source, path, config=config, progress=progress,
+                                           allow_shrink=allow_shrink))
         if rebuild:
             build(con, progress=progress)
     return reports

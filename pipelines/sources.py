@@ -319,6 +319,33 @@ _ALLOWED_KEYS = {"name", "template", "description", "agency", "read", "columns",
 _ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
 
 
+def _format_problem(fmt: str) -> str | None:
+    """What DuckDB finds wrong with a date format, or None when it can read dates with it.
+
+    Checked when the mapping is read, so a bad code is one line about the mapping rather than
+    a failure halfway through an ingest.
+
+    Examples
+    --------
+    >>> _format_problem("%d/%m/%Y %H:%M") is None
+    True
+    >>> _format_problem("%Q/%m")
+    'unrecognized format for strftime/strptime: %Q'
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SELECT try_strptime('', ?)", [fmt])
+    except duckdb.Error as exc:
+        detail = str(exc).splitlines()[0]
+        detail = detail.split(f"{fmt}: ", 1)[-1] if f"{fmt}: " in detail else detail
+        return detail[:1].lower() + detail[1:]
+    finally:
+        con.close()
+    return None
+
+
 def load_mapping(path: str | Path) -> Source:
     """Read a YAML mapping file and check it against its template.
 
@@ -370,8 +397,15 @@ def load_mapping(path: str | Path) -> Source:
     if formats is not None:
         if isinstance(formats, str):
             formats = [formats]
-        if not all(isinstance(f, str) and "%" in f for f in formats):
+        if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f
+                                                    for f in formats):
             raise ConfigProblem(f"{path}: dates.formats must be strftime patterns such as %d/%m/%Y")
+        for fmt in formats:
+            problem = _format_problem(fmt)
+            if problem:
+                raise ConfigProblem(
+                    f"{path}: dates.formats {fmt!r} is not a valid date format ({problem}); "
+                    "use strftime codes such as %d/%m/%Y %H:%M")
     precision = dates.get("time_precision", "auto") if isinstance(dates, dict) else "auto"
     if precision not in TIME_PRECISIONS:
         raise ConfigProblem(
@@ -386,8 +420,10 @@ def load_mapping(path: str | Path) -> Source:
     values = data.get("values") or {}
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
         raise ConfigProblem(f"{path}: 'values' must map a column to {{export value: value}}")
+    name = str(data.get("name") or path.stem)
+    _check_name_is_free(path, name, named=bool(data.get("name")))
     return Source(
-        name=str(data.get("name") or path.stem),
+        name=name,
         template=template,
         description=str(data.get("description") or ""),
         agency=data.get("agency"),
@@ -404,6 +440,31 @@ def load_mapping(path: str | Path) -> Source:
     )
 
 
+def _check_name_is_free(path: Path, name: str, *, named: bool) -> None:
+    """Refuse a mapping that takes the name of police.uk, a template or a shipped mapping.
+
+    Rows are kept per source name (police.uk force-months, duplicates, the latest version of a
+    record), so a borrowed name would mix the mapping's rows into that source's. The shipped
+    mapping file itself keeps its own name, however it is passed.
+    """
+    shipped = SOURCES_DIR / f"{name}.yaml"
+    is_shipped = bool(re.fullmatch(r"[A-Za-z0-9_.-]+", name)) and shipped.is_file()
+    if name not in TEMPLATES and not is_shipped:
+        return
+    if is_shipped and path.resolve() == shipped.resolve():
+        return
+    kind = ("the police.uk source" if name == "police-uk"
+            else "a template" if name in TEMPLATES else "a shipped mapping")
+    if named:
+        raise ConfigProblem(
+            f"{path}: the name {name!r} is taken by {kind}; rename the mapping (its 'name:' "
+            f"line) so its rows are not mixed with the rows of {name!r}")
+    raise ConfigProblem(
+        f"{path}: the mapping has no 'name:' line, and its file name {name!r} is taken by "
+        f"{kind}; give it a name of its own (add a 'name:' line, or rename the file) so its "
+        f"rows are not mixed with the rows of {name!r}")
+
+
 def list_sources() -> dict[str, str]:
     """Every source name usable with ``--source``, with a one-line description."""
     out = {name: t.description for name, t in TEMPLATES.items()}
@@ -415,21 +476,26 @@ def list_sources() -> dict[str, str]:
     return out
 
 
-def resolve_source(source: str, mapping: str | Path | None = None) -> Source:
+def resolve_source(source: str | None, mapping: str | Path | None = None) -> Source:
     """Find the source to ingest with.
 
     ``source`` is a template name (``police-uk``, ``incidents``, ...) or the name of a shipped
-    mapping in ``pipelines/sources/``. With ``mapping``, the YAML file is used and must map onto
-    the template ``source`` names (or ``source`` may be the mapping's own name).
+    mapping in ``pipelines/sources/``. With ``mapping``, the YAML file is used: its own name and
+    template decide, so ``source`` may be left empty; when given, it must be the template the
+    mapping maps onto or the mapping's own name.
     """
     if mapping is not None:
         found = load_mapping(mapping)
-        if source not in (found.template.name, found.name):
+        if source and source not in (found.template.name, found.name):
             raise ConfigProblem(
                 f"{mapping}: maps onto the {found.template.name} template, but --source is "
                 f"{source!r}; use --source {found.template.name}"
             )
         return found
+    if not source:
+        raise ConfigProblem(
+            "no source given: name one with --source (one of "
+            f"{', '.join(list_sources())}), or give a mapping with --mapping FILE.yaml")
     if source in TEMPLATES:
         return Source(name=source, template=TEMPLATES[source], description=TEMPLATES[source].description)
     shipped = SOURCES_DIR / f"{source}.yaml"

@@ -102,14 +102,41 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, expected)
 
 
+def _not_users_file(path: Path) -> ConfigProblem:
+    return ConfigProblem(f"{path} is not a users file (no 'users:' list): give a new file name "
+                         "or the users file")
+
+
 def _read(path: Path) -> dict[str, dict]:
+    """The users the file holds: none when there is no file (or it is empty).
+
+    Raises
+    ------
+    ConfigProblem
+        The path is a folder or cannot be read, or the file is not a users file (so
+        ``asb users add`` never overwrites some other file).
+    """
+    if path.is_dir():
+        raise ConfigProblem(f"{path} is a folder: give the users file (such as "
+                            f"{path / 'users.yaml'})")
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _not_users_file(path) from None
+    except OSError as exc:
+        raise ConfigProblem(f"{path}: cannot read the users file "
+                            f"({(exc.strerror or str(exc)).lower()})") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError:
         raise ConfigProblem(f"{path}: the users file is not valid YAML") from None
-    users = data.get("users") if isinstance(data, dict) else None
+    if data is None:  # empty, or only comments: a users file with no one in it yet
+        return {}
+    if not isinstance(data, dict) or "users" not in data:
+        raise _not_users_file(path)
+    users = data["users"]
     if users is None:
         return {}
     if not isinstance(users, dict):

@@ -117,6 +117,44 @@ def initialise(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO raw_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
+_PERMISSION = ("permission denied", "operation not permitted", "read-only file system")
+
+
+def _open_problem(path: Path, text: str, *, read_only: bool) -> WarehouseProblem:
+    """The one line for a warehouse DuckDB cannot open (``text`` is DuckDB's message)."""
+    first = text.splitlines()[0] if text else ""
+    lower = text.lower()
+    if "lock" in lower:
+        return WarehouseProblem(
+            f"{path}: the warehouse is in use by another program (is the dashboard or "
+            "another ingest running?); close it and try again")
+    if any(word in lower for word in _PERMISSION):
+        if read_only:
+            return WarehouseProblem(f"{path}: the warehouse file cannot be read (permission "
+                                    "denied): check its permissions")
+        return WarehouseProblem(f"{path}: the warehouse file cannot be written (permission "
+                                "denied / read-only): check its permissions")
+    if "no such file or directory" in lower:
+        return WarehouseProblem(f"{path}: cannot make a warehouse there (no such file or "
+                                "directory): give a path in a folder you can write to")
+    if "not a valid duckdb database" in lower:
+        return WarehouseProblem(f"{path}: not a DuckDB warehouse ({first})")
+    return WarehouseProblem(f"{path}: cannot open the warehouse ({first})")
+
+
+def _check_is_duckdb(path: Path, *, read_only: bool) -> None:
+    """Refuse an existing file that is not a DuckDB database (DuckDB itself would open a CSV
+    file as an in-memory database, so a command would seem to work and write nothing)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(12)
+    except OSError as exc:
+        raise _open_problem(path, exc.strerror or str(exc), read_only=True) from None
+    if header and header[8:12] != b"DUCK":
+        raise WarehouseProblem(f"{path}: not a DuckDB warehouse (give the warehouse file, "
+                               "not an export or another file)")
+
+
 def connect(path: str | Path, *, read_only: bool = False, create: bool | None = None
             ) -> duckdb.DuckDBPyConnection:
     """Open a warehouse file (creating and initialising it unless ``read_only``).
@@ -132,25 +170,30 @@ def connect(path: str | Path, *, read_only: bool = False, create: bool | None = 
         program, or is not a DuckDB database.
     """
     path = Path(path)
+    if path.is_dir():
+        raise WarehouseProblem(f"{path} is a folder: give the warehouse file, such as "
+                               f"{path / 'warehouse.duckdb'}")
     if (read_only or create is False) and not path.exists():
         raise WarehouseProblem(
             f"{path}: no warehouse here yet; build one with `asb load-sample --db {path}` "
             f"or `asb ingest --db {path} ...`"
         )
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        _check_is_duckdb(path, read_only=read_only)
+    elif not read_only:
+        folder = next((p for p in path.parents if p.exists()), None)
+        if folder is not None and not folder.is_dir():
+            raise WarehouseProblem(f"{path}: {folder} is a file, not a folder")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseProblem(
+                f"{path}: cannot make the folder for the warehouse "
+                f"({(exc.strerror or str(exc)).lower()})") from None
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            raise WarehouseProblem(
-                f"{path}: the warehouse is in use by another program (is the dashboard or "
-                "another ingest running?); close it and try again"
-            ) from None
-        raise WarehouseProblem(f"{path}: not a DuckDB warehouse ({text.splitlines()[0]})") from None
     except duckdb.Error as exc:
-        raise WarehouseProblem(f"{path}: cannot open ({str(exc).splitlines()[0]})") from None
+        raise _open_problem(path, str(exc), read_only=read_only) from None
     if not read_only:
         # Every table is built with explicit ORDER BY where order matters, so DuckDB may
         # write in parallel.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 __all__ = ["problems_app"]
@@ -17,15 +18,42 @@ DbOption = Annotated[
 ]
 
 
+def _read_only(db: Path) -> duckdb.DuckDBPyConnection:
+    """A connection that only reads the warehouse ``db``.
+
+    The file is attached read-only (so it is never locked for writing, works on a read-only
+    file and is never changed) and each of its tables and views is a view of the same name in
+    an in-memory database: the problem functions' ``CREATE ... IF NOT EXISTS`` then finds
+    them there and writes nothing to the warehouse (a table not there yet, in a warehouse
+    where no problem has been saved, is made empty in memory).
+    """
+    from pipelines.warehouse import connect
+
+    connect(db, read_only=True).close()  # one line for a missing, locked or foreign file
+    con = duckdb.connect()
+    try:
+        quoted = str(Path(db)).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'warehouse' "
+            "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'warehouse' "
+            "AND NOT internal").fetchall()]
+        for name in names:
+            ident = '"' + name.replace('"', '""') + '"'
+            con.execute(f"CREATE VIEW main.{ident} AS SELECT * FROM warehouse.main.{ident}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @problems_app.command("list")
 def list_command(db: DbOption = Path("data/warehouse.duckdb")) -> None:
     """List problems with their status, next review and result."""
-    from pipelines.problems import ensure_tables, list_problems
-    from pipelines.warehouse import connect
+    from pipelines.problems import list_problems
 
-    con = connect(db, create=False)  # a missing warehouse is an error, never made empty
+    con = _read_only(db)  # a missing warehouse is an error, never made empty
     try:
-        ensure_tables(con)
         frame = list_problems(con)
     finally:
         con.close()
@@ -45,12 +73,10 @@ def export_command(
     out: Annotated[Path | None, typer.Option("--out", help="The HTML file to write.")] = None,
 ) -> None:
     """Write a problem profile (HTML, and a PDF beside it when Chromium is installed)."""
-    from pipelines.problems import ensure_tables, export_profile
-    from pipelines.warehouse import connect
+    from pipelines.problems import export_profile
 
-    con = connect(db, create=False)  # a missing warehouse is an error, never made empty
+    con = _read_only(db)  # a missing warehouse is an error, never made empty
     try:
-        ensure_tables(con)
         html_path, pdf_path, message = export_profile(
             con, problem_id, out or Path(f"problem-{problem_id}-profile.html"))
     finally:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..analysis import format_metric
+from ..errors import ConfigProblem
 
 __all__ = ["risk_app"]
 
@@ -57,6 +58,18 @@ def _summary_lines(m: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _check_truth(truth: Path) -> None:
+    """Refuse a ``--truth`` folder that is not there (the shipped sample's own folder, the
+    default, is used only when it is there; a folder without the ground-truth files, such as
+    an empty one, gives no ceiling)."""
+    if Path(truth) == _SAMPLE_TRUTH:
+        return
+    if not truth.exists():
+        raise ConfigProblem(f"--truth {truth}: no such folder")
+    if not truth.is_dir():
+        raise ConfigProblem(f"--truth {truth} is a file: give the sample's ground_truth folder")
+
+
 @risk_app.command("evaluate")
 def evaluate(
     db: DbOption,
@@ -72,6 +85,7 @@ def evaluate(
     from ..risk import sample_ground_truth
     from ..warehouse import connect
 
+    _check_truth(truth)
     cfg = load_config(config)
     con = connect(db, read_only=True)
     try:
@@ -102,6 +116,7 @@ def train(
     from ..risk import train_and_store
     from ..warehouse import connect
 
+    _check_truth(truth)
     cfg = load_config(config)
     con = connect(db, create=False)  # a model needs a warehouse with data: never make one
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -21,8 +24,32 @@ FileOption = Annotated[
 ]
 
 
+def _from_command_line(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was typed on the command line (not taken from the environment)."""
+    source = ctx.get_parameter_source(name)
+    return source is None or source.name == "COMMANDLINE"
+
+
+def _ask_password() -> str:
+    """The new password: asked for (hidden, twice) in a terminal; otherwise read from the
+    first line of standard input (a second line, if any, must match it)."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    lines = sys.stdin.read().splitlines() if sys.stdin is not None else []
+    password = lines[0] if lines else ""
+    if not password:
+        raise ConfigProblem("no password given and no terminal to ask for one: give "
+                            "--password (or set ASB_NEW_PASSWORD), or --no-password")
+    if len(lines) > 1 and lines[1] != password:
+        raise ConfigProblem("the two passwords given do not match")
+    return password
+
+
 @users_app.command("add")
 def add(
+    ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="The sign-in name (or e-mail address when "
                                                  "an identity provider signs people in).")],
     role: Annotated[str, typer.Option("--role", help="analyst, panel, governance or admin.")],
@@ -40,8 +67,12 @@ def add(
 
     if role not in ROLES:
         raise ConfigProblem(f"--role {role!r}: one of {', '.join(ROLES)}")
+    if no_password and password:
+        if _from_command_line(ctx, "password"):
+            raise ConfigProblem("give --password or --no-password, not both")
+        password = None  # ASB_NEW_PASSWORD is set, but this person has none
     if not no_password and not password:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = _ask_password()
     path = save_user(username, role, None if no_password else password, name=name, path=file)
     typer.echo(f"{username} ({role}) saved in {path}")
 

@@ -20,10 +20,12 @@ JAN = POLICE_DIR / "2022-01-cleveland-street.csv"
 FEB = POLICE_DIR / "2022-02-cleveland-street.csv"
 
 
-def run(db: Path, source: str, files: list[Path], mapping: Path | None = None) -> dict:
+def run(db: Path, source: str, files: list[Path], mapping: Path | None = None, *,
+        allow_shrink: bool = False) -> dict:
     con = connect(db)
     try:
-        reports = ingest_files(con, resolve_source(source, mapping), files)
+        reports = ingest_files(con, resolve_source(source, mapping), files,
+                               allow_shrink=allow_shrink)
     finally:
         con.close()
     result = summarise(reports)
@@ -100,13 +102,62 @@ def test_revised_force_month_replaces_the_old_rows(empty_db, tmp_path):
     db = empty_db()
     run(db, "police-uk", [JAN, FEB])
     lines = JAN.read_text(encoding="utf-8").splitlines(keepends=True)
-    revised = write(tmp_path / "2022-01-revised.csv", "".join(lines[:1001]))  # header + 1000
+    revised = write(tmp_path / "2022-01-revised.csv", "".join(lines[:4001]))  # header + 4000
     result = run(db, "police-uk", [revised])
-    assert result["rows_loaded"] == 1000
+    assert result["rows_loaded"] == 4000
     assert result["files"][0]["replaced_force_months"] == ["Cleveland Police 2022-01"]
+    assert result["files"][0]["replacements"] == [
+        {"force_month": "Cleveland Police 2022-01", "rows_held": 7285, "rows_new": 4000}]
+    assert result["files"][0]["superseded_rows"] == 7285
     jan = scalar(db, "SELECT count(*) FROM mart_incident WHERE month = DATE '2022-01-01'")
     feb = scalar(db, "SELECT count(*) FROM mart_incident WHERE month = DATE '2022-02-01'")
-    assert (jan, feb) == (1000, 7156)
+    assert (jan, feb) == (4000, 7156)
+    # a later revision is measured against the latest file held, not the first
+    again = write(tmp_path / "2022-01-again.csv", "".join(lines[:2001]))  # header + 2000
+    result = run(db, "police-uk", [again])
+    assert result["files"][0]["replacements"] == [
+        {"force_month": "Cleveland Police 2022-01", "rows_held": 4000, "rows_new": 2000}]
+
+
+def test_a_police_file_that_would_shrink_a_force_month_is_refused(empty_db, tmp_path):
+    db = empty_db()
+    run(db, "police-uk", [JAN, FEB])
+    before = fingerprint(db)
+    jan = JAN.read_text(encoding="utf-8").splitlines(keepends=True)
+    feb = FEB.read_text(encoding="utf-8").splitlines(keepends=True)
+    # most of February with one January row strayed into it: January would keep 1 row
+    stray = write(tmp_path / "stray.csv", "".join([*feb[:5001], jan[1]]))
+    with pytest.raises(FileProblem) as info:
+        run(db, "police-uk", [stray])
+    assert str(info.value) == (
+        "stray.csv: would replace 7,285 rows for Cleveland Police 2022-01 with 1, less than "
+        "half of what is held (is it part of a month's file, or a stray row from another "
+        "month?); load the complete month's file, or use --allow-shrink to replace them anyway")
+    assert fingerprint(db) == before
+    part = write(tmp_path / "part.csv", "".join(jan[:11]) + "".join(feb[1:3]))
+    with pytest.raises(FileProblem, match=r"^part\.csv: would replace 7,285 rows for Cleveland "
+                       r"Police 2022-01 with 10 and 7,156 rows for Cleveland Police 2022-02 "
+                       r"with 2, less than half"):
+        run(db, "police-uk", [part])
+    assert fingerprint(db) == before
+    # exactly half is kept as a revision; with allow_shrink, anything is
+    half = write(tmp_path / "half.csv", "".join(feb[:3579]))  # 3,578 of 7,156
+    assert run(db, "police-uk", [half])["files"][0]["replacements"] == [
+        {"force_month": "Cleveland Police 2022-02", "rows_held": 7156, "rows_new": 3578}]
+    result = run(db, "police-uk", [stray], allow_shrink=True)
+    assert result["files"][0]["superseded_rows"] == 7285 + 3578
+    assert scalar(db, "SELECT count(*) FROM mart_incident WHERE month = DATE '2022-01-01'") == 1
+
+
+def test_a_police_re_download_of_the_same_month_replaces_it_quietly(empty_db, tmp_path):
+    db = empty_db()
+    run(db, "police-uk", [JAN])
+    lines = JAN.read_text(encoding="utf-8").splitlines(keepends=True)
+    more = write(tmp_path / "more.csv", "".join([*lines, lines[1]]))  # one row more
+    result = run(db, "police-uk", [more])
+    assert result["rows_loaded"] == 7286 and result["files"][0]["warnings"] == []
+    assert result["files"][0]["replacements"] == [
+        {"force_month": "Cleveland Police 2022-01", "rows_held": 7285, "rows_new": 7286}]
 
 
 def test_identical_rows_inside_a_file_are_separate_incidents(empty_db, tmp_path):
@@ -688,6 +739,128 @@ def test_reject_reasons_quoted_in_the_data_contract_are_the_ones_given(tmp_path)
     for column, kind in [("reported_at", "not_a_date"), ("reported_at", "year_before_1900"),
                          ("reported_at", "future"), ("occurred_at", "future"),
                          ("occurred_to", "future"), ("month", "future"),
-                         ("source_ref", "key_conflict")]:
+                         ("source_ref", "key_conflict"), ("closed_at", "closed_before_opened"),
+                         ("satisfaction", "not_whole"), ("satisfaction", "out_of_range")]:
         reason = _reason(column, kind, source, {})
         assert f"`{reason}`" in contract, reason
+
+
+# ---------------------------------------------------------------------------------------------
+# cases: the case's own dates and satisfaction
+
+
+def test_a_case_closed_before_it_opened_or_half_satisfied_is_rejected(tmp_path):
+    db = tmp_path / "w.duckdb"
+    path = write(tmp_path / "c.csv", "case_ref,agency,opened_at,closed_at,satisfaction\n"
+                 "C1,X Council,05/08/2022,01/08/2022,4\n"  # closed four days before it opened
+                 "C2,X Council,05/08/2022,05/08/2022,3.5\n"  # was stored as 4
+                 "C3,X Council,05/08/2022,06/08/2022,4.0\n"  # a spreadsheet's 4: kept
+                 "C4,X Council,05/08/2022,,four\n"
+                 "C5,X Council,05/08/2022,,7\n"
+                 "C6,X Council,05/08/2022,05/08/2022,\n")  # closed the day it opened: kept
+    result = run(db, "cases", [path])
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (6, 2, 4)
+    assert result["rejects_by_reason"] == {
+        "closed_at is before opened_at": 1,
+        "satisfaction is not a whole number from 1 to 5": 1,
+        "satisfaction is not a number": 1,
+        "satisfaction is out of range (expected 1 to 5)": 1,
+    }
+    con = connect(db, read_only=True)
+    held = con.execute("SELECT case_ref, satisfaction FROM stg_cases ORDER BY 1").fetchall()
+    rejects = con.execute("SELECT row_number, column_name, value FROM raw_reject "
+                          "ORDER BY row_number").fetchall()
+    con.close()
+    assert held == [("C3", 4), ("C6", None)]
+    assert rejects[:2] == [(2, "closed_at", "01/08/2022"), (3, "satisfaction", "3.5")]
+
+
+# ---------------------------------------------------------------------------------------------
+# people whose incident is not held
+
+
+def test_people_rows_whose_incident_is_not_held_load_with_a_warning(tmp_path):
+    db = tmp_path / "w.duckdb"
+    people = write(tmp_path / "people.csv", "source_ref,agency,role\n"
+                   "I1,X Council,victim\nI2,X Council,victim\nI3,X Council,witness\n")
+    result = run(db, "people", [people])
+    assert result["rows_loaded"] == 3
+    assert result["files"][0]["warnings"] == [
+        "people.csv: 3 people rows refer to incidents not loaded yet: load the incidents file "
+        "too, or they stay unlinked"]
+    incidents = write(tmp_path / "i.csv", "source_ref,agency,reported_at\n"
+                      "I1,X Council,01/08/2022\nI2,X Council,01/08/2022\n")
+    run(db, "incidents", [incidents])
+    assert scalar(db, "SELECT count(*) FROM core_person_role WHERE incident_held") == 2
+    more = write(tmp_path / "more.csv", "source_ref,agency,role\n"
+                 "I1,X Council,witness\nI4,X Council,victim\n")
+    assert run(db, "people", [more])["files"][0]["warnings"] == [
+        "more.csv: 1 people row refers to an incident not loaded yet: load the incidents file "
+        "too, or they stay unlinked"]
+    # incidents and people in one ingest each, incidents first: no warning
+    db2 = tmp_path / "w2.duckdb"
+    run(db2, "incidents", [incidents])
+    linked = write(tmp_path / "linked.csv", "source_ref,agency,role\nI1,X Council,victim\n")
+    assert run(db2, "people", [linked])["files"][0]["warnings"] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the command: --mapping on its own, --allow-shrink, the replaced rows in the text output
+
+
+def _asb(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+US_MAPPING = """name: us-council
+template: incidents
+agency: US Council
+columns:
+  source_ref: Ref
+  reported_at: Logged
+dates:
+  formats: ["%m/%d/%Y"]
+"""
+
+
+def test_asb_ingest_takes_a_mapping_without_source(tmp_path):
+    mapping = write(tmp_path / "us.yaml", US_MAPPING)
+    export = write(tmp_path / "us.csv", "Ref,Logged\nU1,08/13/2022\nU2,13/08/2022\n")
+    db = tmp_path / "w.duckdb"
+    done = _asb("ingest", "--db", str(db), "--mapping", str(mapping), str(export), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["rows_loaded"], result["rows_rejected"]) == (1, 1)
+    assert result["files"][0]["source"] == "us-council"
+    done = _asb("ingest", "--db", str(db), str(export))
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: --source is required (or --mapping FILE.yaml): one "
+                                  "of police-uk, incidents, ")
+    assert done.stderr.count("\n") == 1
+
+
+def test_asb_ingest_says_what_it_replaced_and_refuses_a_shrink(tmp_path):
+    db = tmp_path / "w.duckdb"
+    done = _asb("ingest", "--db", str(db), "--source", "police-uk", "--quiet", str(JAN))
+    assert done.returncode == 0, done.stderr
+    lines = JAN.read_text(encoding="utf-8").splitlines(keepends=True)
+    few = write(tmp_path / "few.csv", "".join(lines[:21]))
+    before = fingerprint(db)
+    done = _asb("ingest", "--db", str(db), "--source", "police-uk", "--quiet", str(few))
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: few.csv: would replace 7,285 rows for Cleveland Police 2022-01 with 20, less "
+        "than half of what is held (is it part of a month's file, or a stray row from another "
+        "month?); load the complete month's file, or use --allow-shrink to replace them "
+        "anyway\n")
+    assert fingerprint(db) == before
+    done = _asb("ingest", "--db", str(db), "--source", "police-uk", "--quiet",
+                "--allow-shrink", str(few))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == (
+        "few.csv: 20 read, 20 loaded, 0 rejected, 0 duplicate; replaced 7,285 rows for "
+        "Cleveland Police 2022-01 with 20")
