@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
+
+from pipelines.governance import Period, month_end
 
 from .data import Filters, filter_options
 
@@ -26,14 +29,26 @@ def keep_filters() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def _seed(first: date, last: date, csps: dict[str, str], sources: list[str]) -> None:
+def _whole_months(start: date, end: date, first: date, last: date) -> tuple[date, date]:
+    """``start`` to ``end`` widened to whole months, within the months held (``first`` is the
+    first day of the first month held, ``last`` the last day of the last)."""
+    start = min(max(start.replace(day=1), first), last)
+    return start, min(max(month_end(end), start), last)
+
+
+def _seed(first: date, last: date, csps: dict[str, str], sources: list[str],
+          default_months: int | None = None) -> None:
     """Start the widgets from the kept choice, fitted to what the warehouse now holds (a load
-    on the Data page can change the months held; a choice outside them would be refused)."""
+    on the Data page can change the months held; a choice outside them would be refused).
+
+    ASB incidents are counted by month, so the period is snapped to whole months here, before
+    the picker is drawn: the picker then shows the days that are counted. With no choice kept,
+    the period is every month held, or the latest ``default_months`` months held.
+    """
     state = st.session_state
     period = state.get("f_period")
     if isinstance(period, tuple | list) and len(period) == 2:
-        start = min(max(period[0], first), last)
-        wanted = (start, min(max(period[1], start), last))
+        wanted = _whole_months(period[0], period[1], first, last)
         if tuple(period) != wanted:
             state["f_period"] = wanted
     elif isinstance(period, tuple | list) and len(period) == 1:
@@ -42,13 +57,22 @@ def _seed(first: date, last: date, csps: dict[str, str], sources: list[str]) -> 
         if not first <= period[0] <= last:
             state["f_period"] = (min(max(period[0], first), last),)
     else:
-        state["f_period"] = (first, last)
+        start = first
+        if default_months:
+            start = max(first, (pd.Timestamp(last.replace(day=1))
+                                - pd.DateOffset(months=default_months - 1)).date())
+        state["f_period"] = (start, last)
     state["f_csp"] = [c for c in state.get("f_csp") or [] if c in csps]
     state["f_source"] = [s for s in state.get("f_source") or [] if s in sources]
 
 
-def filter_bar() -> Filters | None:
-    """Draw the filters in the sidebar and return the current choice (``None`` if no data)."""
+def filter_bar(default_months: int | None = None) -> Filters | None:
+    """Draw the filters in the sidebar and return the current choice (``None`` if no data).
+
+    The period is whole months (the picked days are widened to the first and last day of
+    their months, and the picker says which months are counted). ``default_months`` starts a
+    page with no kept choice on the latest that many months held (else every month held).
+    """
     options = filter_options()
     if options["first"] is None:
         st.sidebar.info("No incidents loaded yet.")
@@ -56,19 +80,23 @@ def filter_bar() -> Filters | None:
     st.sidebar.header("Filters")
     first, last = options["first"], options["last"]
     csps = options["csps"]
-    _seed(first, last, csps, list(options["sources"]))
+    _seed(first, last, csps, list(options["sources"]), default_months)
     period = st.sidebar.date_input(
         "Period",
         min_value=first,
         max_value=last,
         key="f_period",
-        help="Incidents whose month falls in this period. police.uk data is monthly.",
+        help="Incidents whose month falls in this period. ASB incidents are counted by month "
+             "(police.uk data is monthly), so the days picked are widened to whole months.",
         format="DD/MM/YYYY",
     )
     if isinstance(period, tuple | list) and len(period) == 2:
         start, end = period
     else:  # the user has picked only the first date so far
         start, end = (period[0] if isinstance(period, tuple | list) else period), last
+    start, end = _whole_months(start, end, first, last)
+    st.sidebar.caption(f"Counting whole months: {Period(start, end).label}",
+                       help="ASB incidents are counted by the month they fall in.")
     chosen = st.sidebar.multiselect(
         "CSP area",
         options=list(csps),

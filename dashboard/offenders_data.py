@@ -19,6 +19,8 @@ from pipelines.errors import AnalysisProblem
 
 __all__ = [
     "SORTS",
+    "DEFAULT_SORT",
+    "UNSCORED_SORT",
     "RISK_CHANGE",
     "PanelFilters",
     "model_info",
@@ -43,6 +45,10 @@ SORTS: dict[str, tuple[list[str], list[bool]]] = {
     "Victims affected": (["victims_recent", "risk"], [False, False]),
     "Name": (["name"], [True]),
 }
+
+#: The default sort once a model has scored everyone, and before (no risk to sort by).
+DEFAULT_SORT = "Risk (highest first)"
+UNSCORED_SORT = "Incidents in the last 12 months"
 
 
 def _key() -> tuple[str, int]:

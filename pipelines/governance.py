@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -47,6 +47,9 @@ from .config import load_config
 
 __all__ = [
     "Period",
+    "month_end",
+    "PREVIOUS",
+    "YEAR_EARLIER",
     "Figure",
     "GovernanceReport",
     "suppress",
@@ -66,6 +69,10 @@ __all__ = [
 ]
 
 NOT_RECORDED = "not recorded"
+#: The comparison column when a period is compared with the same period a year earlier...
+YEAR_EARLIER = "Same period last year"
+#: ... and when it is longer than 12 months and compared with the preceding period instead.
+PREVIOUS = "Previous period"
 #: How every hidden cell shows, small or hidden to protect a small one (see the module).
 HIDDEN = "[c]"
 _ALL_AREAS = "All areas"
@@ -81,13 +88,21 @@ _BANDS = ("standard", "medium", "high")
 class Period:
     """A reporting period (both days included).
 
+    It is compared with the same period a year earlier, unless it is longer than 12 months:
+    then the year earlier would overlap it, and it is compared with the preceding period of
+    the same length instead (see :meth:`previous`). ASB incidents are counted by month, so
+    periods are normally whole months (:meth:`whole_months`), and then labelled by month.
+
     Examples
     --------
     >>> p = Period(date(2024, 2, 1), date(2024, 2, 29))
     >>> p.previous()
     Period(start=datetime.date(2023, 2, 1), end=datetime.date(2023, 2, 28))
-    >>> p.label
-    '01/02/2024 to 29/02/2024'
+    >>> p.label, Period(date(2024, 2, 3), date(2024, 2, 9)).label
+    ('Feb 2024', '03/02/2024 to 09/02/2024')
+    >>> two_years = Period(date(2021, 1, 1), date(2022, 12, 31))
+    >>> two_years.previous().label, two_years.comparison
+    ('Jan 2019 to Dec 2020', 'the preceding 24 months')
     """
 
     start: date
@@ -97,9 +112,41 @@ class Period:
         if self.end < self.start:
             raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
 
+    @classmethod
+    def whole_months(cls, start: date, end: date) -> Period:
+        """The period from the first day of ``start``'s month to the last day of ``end``'s."""
+        return cls(start.replace(day=1), month_end(end))
+
+    @property
+    def is_whole_months(self) -> bool:
+        return self.start.day == 1 and self.end == month_end(self.end)
+
+    @property
+    def year_on_year(self) -> bool:
+        """Whether :meth:`previous` is the same period a year earlier (it does not overlap)."""
+        return _year_back(self.end).replace(day=1) < self.month_start
+
     def previous(self) -> Period:
-        """The same period a year earlier (29 February becomes the 28th)."""
-        return Period(_year_back(self.start), _year_back(self.end))
+        """The period to compare with: the same period a year earlier (29 February becomes the
+        28th), or, for a period longer than 12 months, the preceding period of the same length
+        (in whole months when the period is whole months), so the two never overlap."""
+        if self.year_on_year:
+            return Period(_year_back(self.start), _year_back(self.end))
+        if self.is_whole_months:
+            n = len(self.months())
+            first = (pd.Timestamp(self.start) - pd.DateOffset(months=n)).date()
+            return Period(first, self.start - timedelta(days=1))
+        days = (self.end - self.start).days + 1
+        return Period(self.start - timedelta(days=days), self.start - timedelta(days=1))
+
+    @property
+    def comparison(self) -> str:
+        """What the period is compared with, in words."""
+        if self.year_on_year:
+            return "the same period last year"
+        if self.is_whole_months:
+            return f"the preceding {len(self.months())} months"
+        return f"the preceding {(self.end - self.start).days + 1} days"
 
     @property
     def month_start(self) -> date:
@@ -107,6 +154,11 @@ class Period:
 
     @property
     def label(self) -> str:
+        """The months counted ("Mar 2022", "Jan 2022 to Dec 2022") for whole months, else the
+        days."""
+        if self.is_whole_months:
+            first, last = f"{self.start:%b %Y}", f"{self.end:%b %Y}"
+            return first if first == last else f"{first} to {last}"
         return f"{self.start:%d/%m/%Y} to {self.end:%d/%m/%Y}"
 
     def months(self) -> list[date]:
@@ -116,6 +168,22 @@ class Period:
             out.append(m)
             m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
         return out
+
+
+def month_end(d: date) -> date:
+    """The last day of ``d``'s month.
+
+    >>> month_end(date(2024, 2, 10))
+    datetime.date(2024, 2, 29)
+    """
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _months_back(d: date, n: int) -> date:
+    """The first day of the month ``n`` months before ``d``'s."""
+    k = d.year * 12 + d.month - 1 - n
+    return date(k // 12, k % 12 + 1, 1)
 
 
 def _year_back(d: date) -> date:
@@ -287,9 +355,37 @@ class GovernanceReport:
     #: Sources whose ASB data do not cover both periods, as "source: Jan 2022 to Dec 2022"
     #: (a source starting or stopping looks like ASB rising or falling).
     uneven_sources: tuple[str, ...] = ()
+    #: Whether any source holds data (incidents, cases or actions) for the period: when none
+    #: does, every figure is zero because nothing is loaded, not because nothing happened.
+    period_held: bool = True
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
+
+    @property
+    def previous_name(self) -> str:
+        """The name of the comparison columns (:data:`YEAR_EARLIER` or :data:`PREVIOUS`)."""
+        return YEAR_EARLIER if self.period.year_on_year else PREVIOUS
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every caveat on reading the figures, in words (the page, the pack and the command
+        show them all)."""
+        out = []
+        first, last = self.months_held
+        held = (f" (ASB incidents are held from {first:%b %Y} to {last:%b %Y})"
+                if first and last else " (no ASB incidents are loaded)")
+        if not self.period_held:
+            out.append(f"No source holds data for {self.period.label}{held}: every figure is "
+                       "zero because nothing is loaded for the period, not because nothing "
+                       "happened.")
+        if not self.previous_held:
+            out.append(f"The warehouse holds little or no ASB data for {self.period.comparison}"
+                       f" ({self.previous.label}){held}, so the comparison is incomplete.")
+        if self.uneven_sources:
+            out.append(f"Not every source covers both periods ({'; '.join(self.uneven_sources)})"
+                       ": a source starting or stopping looks like ASB rising or falling.")
+        return out
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, columns: tuple[str, ...] = ()
@@ -423,10 +519,15 @@ def asb_volume(con: duckdb.DuckDBPyConnection, period: Period, *, areas: tuple[s
     ).df()
     by_month = {pd.Timestamp(m).date(): int(n) for m, n in zip(monthly["month"], monthly["n"],
                                                                 strict=True)}
+    # Each month against the same month of the period compared with (a year earlier, or as
+    # many months earlier as the period is long).
+    prev = period.previous()
+    lag = ((period.month_start.year - prev.month_start.year) * 12
+           + period.month_start.month - prev.month_start.month)
     trend = pd.DataFrame(
         {
             "This period": [by_month.get(m, 0) for m in period.months()],
-            "Same period last year": [by_month.get(_year_back(m), 0) for m in period.months()],
+            YEAR_EARLIER: [by_month.get(_months_back(m, lag), 0) for m in period.months()],
         },
         index=[f"{m:%b %Y}" for m in period.months()],
     )
@@ -816,8 +917,13 @@ def governance_report(
     first, last = con.execute(
         "SELECT min(month), max(month) FROM mart_incident WHERE is_asb").fetchall()[0]
     prev = period.previous()
-    previous_held = first is not None and first <= prev.month_start
+    # Held over the whole period compared with: from its first month to its last.
+    previous_held = (first is not None and first <= prev.month_start
+                     and last >= prev.end.replace(day=1))
     uneven = _uneven_sources(con, period, prev, areas, tuple(sources))
+    if not period.year_on_year:
+        for figure in figures:
+            _relabel(figure)
     return GovernanceReport(
         period=period,
         previous=prev,
@@ -828,7 +934,35 @@ def governance_report(
         previous_held=bool(previous_held),
         months_held=(first, last),
         uneven_sources=uneven,
+        period_held=_period_held(con, period),
     )
+
+
+def _relabel(figure: Figure) -> None:
+    """Name the comparison columns for the preceding period, not the year earlier."""
+    def name(column: Any) -> Any:
+        if column == YEAR_EARLIER:
+            return PREVIOUS
+        if isinstance(column, str) and column.endswith(" a year earlier"):
+            return column.removesuffix(" a year earlier") + " in the previous period"
+        return column
+
+    for tables in (figure.tables, figure.display):
+        for key, frame in tables.items():
+            tables[key] = frame.rename(columns=name)
+
+
+def _period_held(con: duckdb.DuckDBPyConnection, period: Period) -> bool:
+    """Whether any source holds incidents, cases or actions for the period."""
+    if _rows(con, "SELECT count(*) FROM mart_incident WHERE month BETWEEN ? AND ?",
+             [period.month_start, period.end]):
+        return True
+    if _rows(con, "SELECT count(*) FROM core_action WHERE action_date BETWEEN ? AND ?",
+             [period.start, period.end]):
+        return True
+    return bool(_rows(con, "SELECT count(*) FROM core_case WHERE case_record_held AND "
+                           "(opened_at BETWEEN ? AND ? OR closed_at BETWEEN ? AND ?)",
+                      [period.start, period.end, period.start, period.end]))
 
 
 def _uneven_sources(con: duckdb.DuckDBPyConnection, period: Period, previous: Period,

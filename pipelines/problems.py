@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .analysis import uneven_sources
 from .analysis.assessment import Assessment, assess_response
 from .analysis.grid import assign_cells
 from .analysis.peaktimes import hour_of_week
@@ -753,8 +754,11 @@ def assess_problem(con: duckdb.DuckDBPyConnection, problem_id: int, *, by: str,
     response_row = result.counts.loc["response"]
     pct = response_row.get("pct_change")
     target = problem.objective.target_pct
+    # A source that does not cover both windows makes the change partly a source starting or
+    # stopping: the verdict on the target is withheld until every source covers both.
+    uneven = _uneven_in(con, frame, [result.before, result.after])
     target_met = None
-    if target is not None and pct is not None and not pd.isna(pct):
+    if target is not None and pct is not None and not pd.isna(pct) and not uneven:
         target_met = bool(pct <= -float(target))
     figures = {
         "start": str(start), "period_months": months,
@@ -765,12 +769,19 @@ def assess_problem(con: duckdb.DuckDBPyConnection, problem_id: int, *, by: str,
         "wdq": result.wdq, "outcome": result.outcome, "notes": list(result.notes),
         "areas": result.areas, "target_pct": target, "response_pct_change":
             None if pct is None or pd.isna(pct) else float(pct),
+        "uneven_sources": uneven,
     }
     reading = result.reading
     if target is not None and figures["response_pct_change"] is not None:
-        verdict = "met" if target_met else "not met"
-        reading += (f" The objective's target (a {target:g}% reduction) was {verdict}: reports in "
-                    f"the area changed by {figures['response_pct_change']:+.0f}%.")
+        if uneven:
+            reading += (f" Whether the objective's target (a {target:g}% reduction) was met "
+                        "cannot be judged until every source covers both the before and the "
+                        f"after months: {'; '.join(uneven)}.")
+        else:
+            verdict = "met" if target_met else "not met"
+            reading += (f" The objective's target (a {target:g}% reduction) was {verdict}: "
+                        f"reports in the area changed by "
+                        f"{figures['response_pct_change']:+.0f}%.")
     assessment_id = int(scalar(con, "SELECT nextval('app_problem_item_seq')"))
     con.execute(
         "INSERT INTO app_problem_assessment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -780,6 +791,18 @@ def assess_problem(con: duckdb.DuckDBPyConnection, problem_id: int, *, by: str,
     _log(con, problem_id, by, "assessed", new=reading)
     return {**figures, "reading": reading, "target_met": target_met,
             "assessment_id": assessment_id}
+
+
+def _uneven_in(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
+               windows: Sequence[tuple[Any, Any]]) -> list[str]:
+    """Sources of ASB in the CSP areas compared whose months held do not cover every window
+    (as :func:`pipelines.analysis.uneven_sources` names them)."""
+    csps = sorted(set(frame["csp_code"].dropna()))
+    rows = con.execute(
+        "SELECT source_name, min(month), max(month) FROM mart_incident WHERE is_asb AND "
+        "csp_code IN (SELECT unnest(?)) GROUP BY source_name ORDER BY source_name", [csps]
+    ).fetchall()
+    return uneven_sources(rows, windows)
 
 
 def _lsoa_boundaries(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> Any:
@@ -876,7 +899,40 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _heat_svg(matrix: list[list[float]] | None) -> str:
+def _date_text(value: Any) -> str:
+    """A date as dd/mm/yyyy, or blank when there is none.
+
+    >>> _date_text(pd.Timestamp("2022-07-01")), _date_text(pd.NaT), _date_text(None)
+    ('01/07/2022', '', '')
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return f"{pd.Timestamp(value):%d/%m/%Y}"
+
+
+def _count_text(value: Any, threshold: int) -> str:
+    """A count as a whole number, or :data:`~pipelines.governance.HIDDEN` from 1 to
+    ``threshold - 1`` (the product's small-number suppression).
+
+    >>> [_count_text(v, 5) for v in (0, 1, 4.0, 5, 1234.0, None)]
+    ['0', '[c]', '[c]', '5', '1,234', '–']
+    """
+    from .governance import HIDDEN
+
+    if value is None or pd.isna(value):
+        return "–"
+    n = int(round(float(value)))
+    return HIDDEN if 1 <= n < threshold else f"{n:,}"
+
+
+def _number_text(value: Any, spec: str) -> str:
+    """``value`` formatted with ``spec``, or "n/a" when there is none."""
+    from .analysis import format_metric
+
+    return format_metric(None if value is None else float(value), spec)
+
+
+def _heat_svg(matrix: list[list[float]] | None, threshold: int) -> str:
     if not matrix:
         return "<p>No timed incidents: hour-of-week pattern not available.</p>"
     hw = np.asarray(matrix, dtype=float)
@@ -889,23 +945,31 @@ def _heat_svg(matrix: list[list[float]] | None) -> str:
             shade = int(255 - 200 * hw[d, h] / top)
             cells.append(f'<rect x="{30 + h * 18}" y="{d * 16 + 17}" width="17" height="15" '
                          f'fill="rgb(255,{shade},{shade})"><title>{days[d]} {h:02d}:00 '
-                         f'{hw[d, h]:.1f}</title></rect>')
+                         f'{_count_text(hw[d, h], threshold)}</title></rect>')
     hours = "".join(f'<text x="{30 + h * 18}" y="12" font-size="8">{h:02d}</text>'
                     for h in range(0, 24, 3))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="470" height="135" '
             f'role="img" aria-label="Hour of week">{hours}{"".join(cells)}</svg>')
 
 
-def _bars_svg(values: dict[str, int]) -> str:
+def _bars_svg(values: dict[str, int], threshold: int) -> str:
+    """Incidents by month; a suppressed month is drawn as no bar (the months sum to the total
+    shown, so they are suppressed as one table with it)."""
     if not values:
         return "<p>No incidents.</p>"
-    top = max(values.values()) or 1
+    from .governance import is_hidden, suppress
+
+    table = pd.DataFrame({"n": list(values.values()) + [sum(values.values())]},
+                         index=[*values, "All months"])
+    shown = suppress(table, threshold, row_total="All months")["n"]
+    top = max([n for k, n in values.items() if not is_hidden(shown[k])] + [1])
     width = max(360, 22 * len(values))
     bars = []
     for i, (label, n) in enumerate(values.items()):
-        h = 100 * n / top
-        bars.append(f'<rect x="{i * 22}" y="{110 - h}" width="18" height="{h}" fill="#1f5fa8">'
-                    f'<title>{_e(label)}: {n}</title></rect>'
+        h = 0 if is_hidden(shown[label]) else 100 * n / top
+        bars.append(f'<rect x="{i * 22}" y="{110 - h:.1f}" width="18" height="{h:.1f}" '
+                    'fill="#1f5fa8">'
+                    f'<title>{_e(label)}: {_e(shown[label])}</title></rect>'
                     f'<text x="{i * 22}" y="125" font-size="7">{_e(label[2:])}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="130" role="img" '
             f'aria-label="Incidents by month">{"".join(bars)}</svg>')
@@ -920,10 +984,66 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def profile_html(con: duckdb.DuckDBPyConnection, problem_id: int) -> str:
-    """The problem profile as one self-contained HTML document (opens offline, prints well)."""
+def _responses_table(resp: pd.DataFrame) -> pd.DataFrame:
+    """Responses as the profile shows them: dates as dd/mm/yyyy, blank when not given."""
+    out = resp.drop(columns=["response_id"]).copy()
+    for column in ("planned_start", "planned_end", "delivered_start", "delivered_end"):
+        out[column] = [_date_text(v) for v in out[column]]
+    out = out.fillna("")
+    return out.rename(columns=lambda c: c.replace("_", " "))
+
+
+def _actions_table(actions: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Actions with small counts suppressed (and their dates, which would date a single
+    action, left blank)."""
+    from .governance import is_hidden
+
+    out = actions.copy()
+    out["actions"] = [_count_text(v, threshold) for v in out["actions"]]
+    for column in ("first", "last"):
+        out[column] = [("" if is_hidden(n) else _date_text(v))
+                       for v, n in zip(out[column], out["actions"], strict=True)]
+    return out.fillna("").rename(columns={"action_group": "group", "first": "first on",
+                                          "last": "last on"})
+
+
+def _counts_table(counts: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Before and after counts as whole numbers with small counts suppressed; the change and
+    the percentage change only between two shown counts."""
+    from .governance import is_hidden
+
+    rows = []
+    for r in counts.to_dict("records"):
+        before, after = _count_text(r.get("before"), threshold), _count_text(
+            r.get("after"), threshold)
+        shown = not (is_hidden(before) or is_hidden(after))
+        change = r.get("change")
+        pct = r.get("pct_change")
+        rows.append({
+            "area": r.get("area", ""), "before": before, "after": after,
+            "change": f"{round(float(change)):+,}" if shown and change is not None
+            and not pd.isna(change) else "–",
+            "% change": f"{float(pct):+.1f}%" if shown and pct is not None
+            and not pd.isna(pct) else "–",
+        })
+    return pd.DataFrame(rows)
+
+
+def profile_html(con: duckdb.DuckDBPyConnection, problem_id: int, *,
+                 threshold: int | None = None) -> str:
+    """The problem profile as one self-contained HTML document (opens offline, prints well).
+
+    Aggregate figures only: counts from 1 to ``threshold - 1`` (``suppression.threshold`` in
+    the configuration by default) show as ``[c]``, as in the governance pack; dates show as
+    dd/mm/yyyy.
+    """
+    from .config import load_config
+    from .governance import suppress
     from .licences import ATTRIBUTION  # shared with the governance pack
 
+    if threshold is None:
+        threshold = int(load_config()["suppression"]["threshold"])
+    n = lambda v: _count_text(v, threshold)  # noqa: E731
     problem = get_problem(con, problem_id)
     shots = snapshots(con, problem_id)
     resp = responses(con, problem_id)
@@ -933,29 +1053,44 @@ def profile_html(con: duckdb.DuckDBPyConnection, problem_id: int) -> str:
     if shots:
         s = shots[0]
         f = s["figures"]
+        cats = pd.DataFrame({"incidents": [*f["by_category"].values(), f["total"]]},
+                            index=[*f["by_category"], "All categories"])
+        cats = suppress(cats, threshold, row_total="All categories").rename_axis(
+            "category").reset_index()
         snap_html = (
             f"<h2>Scanning and analysis</h2><p>Snapshot <b>{_e(s['label'])}</b>, taken "
-            f"{s['taken_at']:%d/%m/%Y %H:%M} by {_e(s['taken_by'])}: {f['total']} ASB incidents "
-            f"in {_e(f['place'])}, {_e(f['period'][0])} to {_e(f['period'][1])}.</p>"
-            f"<h3>Trend</h3>{_bars_svg(f['by_month'])}"
-            f"<h3>When</h3>{_heat_svg(f['hour_of_week'])}"
-            f"<p>{f['month_only_excluded']} police.uk incidents have a month only and are "
+            f"{s['taken_at']:%d/%m/%Y %H:%M} by {_e(s['taken_by'])}: {n(f['total'])} ASB "
+            f"incidents in {_e(f['place'])}, {_date_text(f['period'][0])} to "
+            f"{_date_text(f['period'][1])}.</p>"
+            f"<h3>Trend</h3>{_bars_svg(f['by_month'], threshold)}"
+            f"<h3>When</h3>{_heat_svg(f['hour_of_week'], threshold)}"
+            f"<p>{n(f['month_only_excluded'])} police.uk incidents have a month only and are "
             "left out of the hour-of-week view.</p>"
             "<h3>Victims, offenders and locations</h3>"
-            f"<p>{f['triangle']['victims']} victims or complainants "
-            f"({f['people']['repeat_victims']} reporting three or more times), "
-            f"{f['triangle']['offenders']} alleged perpetrators "
-            f"({f['people']['repeat_perpetrators']} named three or more times), "
-            f"{f['triangle']['locations']} locations.</p>"
-            f"<h3>Categories</h3>{_table(pd.DataFrame(list(f['by_category'].items()), columns=['category', 'incidents']))}"
+            f"<p>{n(f['triangle']['victims'])} victims or complainants "
+            f"({n(f['people']['repeat_victims'])} reporting three or more times), "
+            f"{n(f['triangle']['offenders'])} alleged perpetrators "
+            f"({n(f['people']['repeat_perpetrators'])} named three or more times), "
+            f"{n(f['triangle']['locations'])} locations.</p>"
+            f"<h3>Categories</h3>{_table(cats)}"
             f"<p>Patterns found: {_e(', '.join(f['patterns']) or 'none')}.</p>"
             + (f"<p>Notes: {_e(s['notes'])}</p>" if s["notes"] else "")
         )
     assess_html = "<h2>Assessment</h2><p>Not assessed yet.</p>"
     if assessment:
-        counts = pd.DataFrame(assessment["counts"])
-        assess_html = (f"<h2>Assessment</h2><p>{_e(assessment['reading'])}</p>{_table(counts)}"
-                       f"<p>Weighted displacement quotient: {_e(assessment['wdq'])}.</p>")
+        counts = _counts_table(pd.DataFrame(assessment["counts"]), threshold)
+        uneven = assessment.get("uneven_sources") or []
+        warn = (f'<p class="warn">Not every source covers both the before and the after months '
+                f"({_e('; '.join(uneven))}): a source starting or stopping looks like ASB "
+                "rising or falling, so the change is not like for like.</p>" if uneven else "")
+        windows = ""
+        if assessment.get("before") and assessment.get("after"):
+            b, a = assessment["before"], assessment["after"]
+            windows = (f"<p>Before: {_date_text(b[0])} to {_date_text(b[1])}. After: "
+                       f"{_date_text(a[0])} to {_date_text(a[1])}.</p>")
+        assess_html = (f"<h2>Assessment</h2>{warn}<p>{_e(assessment['reading'])}</p>{windows}"
+                       f"{_table(counts)}<p>Weighted displacement quotient: "
+                       f"{_number_text(assessment['wdq'], '.2f')}.</p>")
     closing = ""
     if problem.status == "closed":
         closing = (f"<h2>Result and lessons</h2><p><b>Result:</b> {_e(problem.result)}</p>"
@@ -968,6 +1103,7 @@ h1 {{ color: #1f3b63; }} h2 {{ border-bottom: 1px solid #ccc; margin-top: 1.5em;
 table {{ border-collapse: collapse; margin: .5em 0; }}
 td, th {{ border: 1px solid #bbb; padding: 3px 8px; font-size: 90%; text-align: left; }}
 .meta td:first-child {{ font-weight: bold; }}
+.warn {{ color: #7a4b00; background: #fff6e0; padding: 4pt 6pt; border-left: 3px solid #e0a800; }}
 footer {{ margin-top: 3em; font-size: 80%; color: #555; }}
 @media print {{ body {{ margin: 1cm; }} h2 {{ page-break-after: avoid; }} }}
 </style></head><body>
@@ -978,15 +1114,16 @@ footer {{ margin-top: 3em; font-size: 80%; color: #555; }}
 <tr><td>Partners</td><td>{_e(', '.join(problem.partners))}</td></tr>
 <tr><td>Place</td><td>{_e(problem.place.describe())}</td></tr>
 <tr><td>Period</td><td>{problem.period_start:%d/%m/%Y} to {problem.period_end:%d/%m/%Y}</td></tr>
-<tr><td>Next review</td><td>{_e(problem.next_review)}</td></tr>
+<tr><td>Next review</td><td>{_date_text(problem.next_review)}</td></tr>
 </table>
 <h2>Objective</h2><p>{_e(problem.objective.describe())}</p>
 {snap_html}
-<h2>Response</h2>{_table(resp.drop(columns=['response_id']))}
-<h3>Enforcement actions on the problem's incidents</h3>{_table(actions)}
+<h2>Response</h2>{_table(_responses_table(resp))}
+<h3>Enforcement actions on the problem's incidents</h3>{_table(_actions_table(actions, threshold))}
 {assess_html}
 {closing}
-<footer>Generated {datetime.now():%d/%m/%Y %H:%M} by ASB Insight. Aggregate figures only.
+<footer>Generated {datetime.now():%d/%m/%Y %H:%M} by ASB Insight. Aggregate figures only:
+counts from 1 to {threshold - 1} are hidden and shown as [c].
 {_e(ATTRIBUTION)}</footer>
 </body></html>"""
 

@@ -28,7 +28,15 @@ import shapely
 
 from .config import load_config
 from .errors import AsbError
-from .governance import Figure, GovernanceReport, Period, governance_report, is_hidden
+from .governance import (
+    PREVIOUS,
+    YEAR_EARLIER,
+    Figure,
+    GovernanceReport,
+    Period,
+    governance_report,
+    is_hidden,
+)
 from .licences import ATTRIBUTION, DATA_SOURCES
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "governance_html",
     "governance_pack_html",
     "TABLE_TITLES",
+    "table_title",
     "html_to_pdf",
     "find_chromium",
     "write_governance_pack",
@@ -57,9 +66,19 @@ class ReportProblem(AsbError):
 
 @dataclass
 class PackResult:
+    """What :func:`write_governance_pack` wrote, and what the command should say.
+
+    ``problem`` says why there is no PDF; ``warnings`` are the caveats the pack prints on
+    reading its figures (no source holds data for the period, no data for the period compared
+    with, sources not covering both periods, the period widened to whole months), for the
+    command to print too; ``period_held`` is false when no source holds data for the period.
+    """
+
     html: Path
     pdf: Path | None
     problem: str | None = None
+    warnings: tuple[str, ...] = ()
+    period_held: bool = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,7 +161,7 @@ def _bars_svg(frame: pd.DataFrame, title: str) -> str:
     ``frame`` is a *suppressed* table (text); hidden values are drawn as no bar, labelled.
     """
     rows = [r for r in frame.index if r != "Whole period"]
-    series = [c for c in ("This period", "Same period last year") if c in frame.columns]
+    series = [c for c in ("This period", YEAR_EARLIER, PREVIOUS) if c in frame.columns]
     values = {(r, s): _number(frame.at[r, s]) for r in rows for s in series}
     top = max([v for v in values.values() if v is not None] + [1])
     width, height, left, bottom, topm = max(360, 70 * len(rows) + 80), 240, 48, 40, 26
@@ -369,11 +388,24 @@ TABLE_TITLES = {
 }
 
 
+def table_title(name: str, year_on_year: bool = True) -> str:
+    """The heading of a figure's table, naming the period compared with.
+
+    >>> table_title("change"), table_title("change", year_on_year=False)
+    ('Change on the same period last year', 'Change on the previous period')
+    """
+    title = TABLE_TITLES.get(name, name)
+    if not year_on_year:
+        title = title.replace("the same period last year", "the previous period").replace(
+            "Same period last year", "Previous period")
+    return title
+
+
 def _anchor(figure: Figure) -> str:
     return "def-" + figure.key.replace("_", "-")
 
 
-def _figure_html(figure: Figure) -> str:
+def _figure_html(figure: Figure, year_on_year: bool = True) -> str:
     out = [f'<section class="figure" id="{figure.key.replace("_", "-")}">'
            f"<h2>{html.escape(figure.title)}</h2>"]
     if not figure.available:
@@ -381,7 +413,7 @@ def _figure_html(figure: Figure) -> str:
                    "</p>")
     else:
         for name, frame in figure.display.items():
-            out.append(f"<h3>{html.escape(TABLE_TITLES.get(name, name))}</h3>")
+            out.append(f"<h3>{html.escape(table_title(name, year_on_year))}</h3>")
             out.append(_table_html(frame))
             if name == "trend" and len(frame) > 2:
                 out.append(_bars_svg(frame, "ASB incidents by month"))
@@ -405,29 +437,26 @@ def governance_html(report: GovernanceReport, map_markup: str) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="meta">{html.escape(areas)} · {html.escape(report.period.label)}, against '
-        f"{html.escape(report.previous.label)} · generated {report.generated_at:%d/%m/%Y %H:%M}"
-        "</p>",
+        f"{html.escape(report.previous.label)} ({html.escape(report.period.comparison)})"
+        f" · generated {report.generated_at:%d/%m/%Y %H:%M}</p>",
         f"<p>Aggregates only: no person is named. Counts from 1 to {report.threshold - 1} are "
         "hidden and shown as [c], as is a further cell where a total would reveal one "
         '(<a href="#def-suppression">suppression</a>).</p>',
     ]
-    if not report.previous_held:
-        first = report.months_held[0]
-        held = f" (ASB incidents are held from {first:%B %Y})" if first else ""
-        parts.append(f'<p class="note">The warehouse holds little or no ASB data for the same '
-                     f"period last year{held}, so comparisons with it are incomplete.</p>")
-    elif report.uneven_sources:
-        parts.append('<p class="note">Not every source covers both periods ('
-                     + html.escape("; ".join(report.uneven_sources))
-                     + "), so part of the change is a source starting or stopping, not ASB "
-                     "rising or falling.</p>")
+    if not report.period.year_on_year:
+        parts.append(f'<p class="note">The period is longer than 12 months, so the same period '
+                     "a year earlier would overlap it: it is compared with "
+                     f"{html.escape(report.period.comparison)} ("
+                     f"{html.escape(report.previous.label)}) instead.</p>")
+    for warning in report.warnings:  # every one that applies
+        parts.append(f'<p class="na">{html.escape(warning)}</p>')
     parts.append("<nav><h2>Contents</h2><ul>" + "".join(
         f'<li><a href="#{f.key.replace("_", "-")}">{html.escape(f.title)}</a>'
         + ("" if f.available else " (not available yet)") + "</li>" for f in report.figures)
         + '<li><a href="#map">Map</a></li><li><a href="#definitions">Definitions</a></li>'
         '<li><a href="#sources">Data sources and licences</a></li></ul></nav>')
     for figure in report.figures:
-        parts.append(_figure_html(figure))
+        parts.append(_figure_html(figure, report.period.year_on_year))
     parts.append('<section class="figure" id="map"><h2>Where: ASB per 1,000 residents by LSOA'
                  "</h2>" + map_markup + '<p class="note">This period, by the LSOA of each '
                  'located incident (<a href="#def-map">definition</a>).</p></section>')
@@ -508,21 +537,32 @@ def write_governance_pack(con: duckdb.DuckDBPyConnection, start: date, end: date
                           pdf: bool = True, config: dict[str, Any] | None = None) -> PackResult:
     """Write the pack to ``out`` (HTML) and a PDF beside it (same name, ``.pdf``).
 
-    A missing browser is not fatal: the HTML is written and ``problem`` says why there is no
-    PDF.
+    ASB incidents are counted by month, so the period is widened to whole months (the first
+    day of ``start``'s month to the last day of ``end``'s), and the pack is labelled with the
+    months counted. A missing browser is not fatal: the HTML is written and ``problem`` says
+    why there is no PDF. ``warnings`` carry the pack's caveats for the command to print.
     """
     try:
-        period = Period(start, end)
+        Period(start, end)
+        period = Period.whole_months(start, end)
     except ValueError as exc:
         raise ReportProblem(str(exc)) from None
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(governance_pack_html(con, period, config=config), encoding="utf-8")
+    config = config or load_config()
+    report = governance_report(con, period, config=config)
+    markup = map_svg(lsoa_rates(con, period), report.threshold)
+    out.write_text(governance_html(report, markup), encoding="utf-8")
+    warnings = list(report.warnings)
+    if (period.start, period.end) != (start, end):
+        warnings.append(f"ASB incidents are counted by month: the period {start:%d/%m/%Y} to "
+                        f"{end:%d/%m/%Y} was widened to whole months ({period.label}).")
+    held = report.period_held
     if not pdf:
-        return PackResult(out, None)
+        return PackResult(out, None, warnings=tuple(warnings), period_held=held)
     target = out.with_suffix(".pdf")
     try:
         html_to_pdf(out, target)
     except ReportProblem as exc:
-        return PackResult(out, None, str(exc))
-    return PackResult(out, target)
+        return PackResult(out, None, str(exc), warnings=tuple(warnings), period_held=held)
+    return PackResult(out, target, warnings=tuple(warnings), period_held=held)

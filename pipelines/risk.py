@@ -324,7 +324,8 @@ def panel_list(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     Columns: ``person_id``, ``name``, ``agencies``, ``incidents_recent`` (in the persistent
     window), ``incidents_all``, ``last_incident``, ``persistent`` (meets the configured
     threshold), ``victims_recent``, ``victims_all``, ``ladder_rank``, ``ladder_step`` (the
-    highest action taken), ``last_action``, ``last_action_date``, ``support_needs``, ``risk``,
+    highest action taken), ``last_action``, ``last_action_date`` (the date the action was
+    recorded, not the later date the model may learn of it), ``support_needs``, ``risk``,
     ``band``, ``factors``, ``scored_at``, and against the latest recorded panel:
     ``risk_before``, ``band_before``, ``risk_change``, ``new_incidents_since_panel``,
     ``new_actions_since_panel``, ``new_on_list``.
@@ -341,21 +342,28 @@ def panel_list(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     out["incidents_recent"] = recent.groupby("person_id")["incident_group_id"].nunique()
     mine = inc[inc["person_id"].isin(people)]
     out["incidents_all"] = mine.groupby("person_id")["incident_group_id"].nunique()
+    # known_at is the first report of each incident (no lag), so it is the date to show
     out["last_incident"] = mine.groupby("person_id")["known_at"].max().dt.date
     out["persistent"] = out["incidents_recent"] >= threshold
     vic = h.victims[h.victims["person_id"].isin(people)]
     out["victims_recent"] = vic[vic["known_at"] >= since].groupby("person_id")[
         "victim_id"].nunique()
     out["victims_all"] = vic.groupby("person_id")["victim_id"].nunique()
-    act = h.actions[h.actions["person_id"].isin(people)].sort_values(
-        ["known_at", "escalation_rank"])
+    # A step read from police result text is known ``lag_days`` after the report (the model
+    # must not see it sooner), but the panel shows the date the action was recorded.
+    lag = pd.Timedelta(days=int((cfg.get("result_actions") or {}).get("lag_days", 28)))
+    act = h.actions[h.actions["person_id"].isin(people)].copy()
+    from_results = (act["origin"] == "incident result" if "origin" in act.columns
+                    else pd.Series(False, index=act.index))
+    act["action_date"] = act["known_at"].mask(from_results, act["known_at"] - lag)
+    act = act.sort_values(["action_date", "escalation_rank"])
     labels = {a["name"]: a.get("label") or a["name"] for a in config["actions"]}
-    top = act.sort_values(["escalation_rank", "known_at"]).groupby("person_id").tail(1)
+    top = act.sort_values(["escalation_rank", "action_date"]).groupby("person_id").tail(1)
     out["ladder_rank"] = top.set_index("person_id")["escalation_rank"]
     out["ladder_step"] = top.set_index("person_id")["action"].map(lambda a: labels.get(a, a))
     last = act.groupby("person_id").tail(1).set_index("person_id")
     out["last_action"] = last["action"].map(lambda a: labels.get(a, a))
-    out["last_action_date"] = last["known_at"].dt.date
+    out["last_action_date"] = last["action_date"].dt.date
     support = act[act["action"] == "support referral"]
     notes = support.groupby("person_id")["outcome"].agg(
         lambda s: "; ".join(sorted({str(v) for v in s.dropna()})) or "support referral")
@@ -383,7 +391,7 @@ def panel_list(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
         out["risk_change"] = out["risk"] - out["risk_before"]
         out["new_incidents_since_panel"] = mine[mine["known_at"] >= at].groupby(
             "person_id")["incident_group_id"].nunique()
-        out["new_actions_since_panel"] = act[act["known_at"] >= at].groupby(
+        out["new_actions_since_panel"] = act[act["action_date"] >= at].groupby(
             "person_id")["action"].size()
         out["new_on_list"] = ~out.index.isin(before.index)
     else:

@@ -11,28 +11,31 @@ from dashboard import reports
 from dashboard.auth import audit, require_page
 from dashboard.components import about
 from dashboard.filters import filter_bar
-from pipelines.report import TABLE_TITLES
+from pipelines.report import table_title
 
 DOC = "governance.md"
 
 viewer = require_page(__file__)
 st.title("Governance overview")
-filters = filter_bar()
+filters = filter_bar(default_months=12)
 if filters is None:
     st.stop()
 report = reports.governance(filters)
 areas = ", ".join(report.areas.values()) if filters.csp_codes else "all CSP areas"
-st.caption(f"{areas} · {report.period.label} against {report.previous.label}. Aggregates only: "
+PREVIOUS = report.previous_name
+st.caption(f"{areas} · {report.period.label} against {report.previous.label} "
+           f"({report.period.comparison}). Aggregates only: "
            f"counts from 1 to {report.threshold - 1} are hidden and show as [c], as does a "
            "further cell where a total would reveal one.")
-if not report.previous_held:
-    st.warning("The warehouse holds little or no ASB data for the same period last year, so the "
-               "comparison is incomplete.", icon=":material/history:")
-elif report.uneven_sources:
-    st.warning(f"Not every source chosen covers both periods ({'; '.join(report.uneven_sources)})"
-               ". A source starting or stopping looks like ASB rising or falling: choose sources "
-               "that cover both periods (Source filter) before reading the change.",
-               icon=":material/history:")
+if not report.period.year_on_year:
+    st.info(f"The period is longer than 12 months, so the same period a year earlier would "
+            f"overlap it: it is compared with {report.period.comparison} "
+            f"({report.previous.label}) instead. Choose 12 months or fewer (Period filter) to "
+            "compare with the same period last year.", icon=":material/date_range:")
+for warning in report.warnings:  # every one that applies, not just the first
+    st.warning(warning + (" Choose sources that cover both periods (Source filter) before "
+                          "reading the change." if warning.startswith("Not every source")
+                          else ""), icon=":material/history:")
 
 
 def _pack_downloaded() -> None:
@@ -52,7 +55,7 @@ if volume.available:
     change = volume.display["change"]
     c1, c2, c3 = st.columns(3)
     c1.metric("ASB incidents", change.at["All areas", "This period"])
-    c2.metric("Same period last year", change.at["All areas", "Same period last year"])
+    c2.metric(PREVIOUS, change.at["All areas", PREVIOUS])
     c3.metric("Change", change.at["All areas", "Change"])
 
 
@@ -61,7 +64,7 @@ def _trend_chart(frame: pd.DataFrame) -> None:
     if len(months) < 2:
         return
     fig = go.Figure()
-    for column, colour in (("This period", "#1f5f99"), ("Same period last year", "#9fb3c8")):
+    for column, colour in (("This period", "#1f5f99"), (PREVIOUS, "#9fb3c8")):
         values = [pd.to_numeric(str(v).replace(",", ""), errors="coerce")
                   for v in frame.loc[months, column]]
         fig.add_bar(x=months, y=values, name=column, marker_color=colour)
@@ -76,7 +79,7 @@ for figure in report.figures:
         st.info(f"Not available yet: needs {figure.needs}.", icon=":material/hourglass_empty:")
     else:
         for name, frame in figure.display.items():
-            st.caption(TABLE_TITLES.get(name, name))
+            st.caption(table_title(name, report.period.year_on_year))
             st.dataframe(frame, key=f"gov_{figure.key}_{name}")
             if name == "trend":
                 _trend_chart(frame)

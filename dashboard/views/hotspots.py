@@ -140,8 +140,9 @@ try:
             "Bandwidth (m); 0 for the default rule", min_value=0, max_value=5000, value=0,
             step=50, key="hs_bandwidth")
         kernel = d2.radio("Kernel", ["quartic", "gaussian"], horizontal=True, key="hs_kernel")
-        surface, snap, image = wwd.density(f, cell_size, float(bandwidth) or None, kernel,
-                                           harm)
+        with st.spinner("Smoothing the incidents into a density surface..."):
+            surface, snap, image = wwd.density(f, cell_size, float(bandwidth) or None, kernel,
+                                               harm)
         st.caption(f"**Bandwidth {surface.bandwidth:g} m** ({surface.bandwidth_rule}); "
                    f"{kernel} kernel on {cell_size:g} m cells; {surface.n_incidents:,} "
                    f"incidents; density in {weighted} per km².")
@@ -159,7 +160,8 @@ try:
                          format_func={1: "3 x 3 cells", 2: "5 x 5 cells"}.get)
         fdr = g2.toggle("Correct for many tests (false discovery rate)", value=True,
                         key="hs_fdr")
-        result, labels = wwd.gi_star(f, cell_size, harm, order, fdr)
+        with st.spinner("Testing every cell for hot and cold spots..."):
+            result, labels = wwd.gi_star(f, cell_size, harm, order, fdr)
         hot = sum(v for k, v in labels.items() if k.startswith("hot"))
         cold = sum(v for k, v in labels.items() if k.startswith("cold"))
         m1, m2, m3 = st.columns(3)
@@ -179,7 +181,9 @@ try:
         confidence = st.radio("Confidence for a significant month", [90, 95, 99],
                               horizontal=True, key="hs_confidence", format_func="{}%".format)
         coverage_warning(f)
-        result = wwd.emerging(f, cell_size, harm, confidence)
+        with st.spinner("Finding emerging hot spots: testing every cell month by month (this "
+                        "can take a few seconds with small cells)..."):
+            result = wwd.emerging(f, cell_size, harm, confidence)
         st.caption(f"{len(result.months)} months ({result.months[0]:%b %Y} to "
                    f"{result.months[-1]:%b %Y}); Gi* each month with {result.neighbourhood}; "
                    "Mann-Kendall trend on each cell's monthly z-scores.")
@@ -282,12 +286,15 @@ st.subheader("Ranked", anchor=False)
 st.dataframe(ranked.head(500), hide_index=True, key="hs_table")
 x1, x2, x3 = st.columns(3)
 stem = f"asb-{layer}-{f.start:%Y%m}-{f.end:%Y%m}"
+# The files are made when clicked (the map's HTML is large). A click must not rerun the page:
+# a rerun drops the deferred files, so a second export clicked while the first was still
+# being made would fail ("Deferred file not found").
 x1.download_button("Map (HTML, opens offline)", data=lambda: maps.to_html(fig, LAYERS[layer]),
                    file_name=f"{stem}.html", mime="text/html", key="hs_export_html",
-                   icon=":material/map:")
+                   icon=":material/map:", on_click="ignore")
 x2.download_button("Ranked table (CSV)", data=lambda: ranked.to_csv(index=False).encode(),
                    file_name=f"{stem}.csv", mime="text/csv", key="hs_export_csv",
-                   icon=":material/table:")
+                   icon=":material/table:", on_click="ignore")
 signature = repr((f, sorted((k, repr(v)) for k, v in st.session_state.items()
                             if k.startswith("hs_") and k != "hs_png")))
 problem = maps.png_problem()
@@ -303,5 +310,5 @@ elif x3.button("Make a PNG of the map", key="hs_png_make", icon=":material/image
 made = st.session_state.get("hs_png")
 if made and made[0] == signature:
     x3.download_button("Download the PNG", data=made[1], file_name=f"{stem}.png",
-                       mime="image/png", key="hs_export_png")
+                       mime="image/png", key="hs_export_png", on_click="ignore")
 about(DOC, about_heading, "About this analysis")

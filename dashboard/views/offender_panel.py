@@ -58,6 +58,7 @@ def train_button(label: str) -> None:
     # The page is redrawn with the new model: the message waits in the session for that run.
     st.session_state["op_trained"] = (f"Stored {done.version}: {done.people_scored:,} people "
                                       f"scored as at {done.scored_at}.")
+    st.session_state.pop("op_sort", None)  # now there is a risk to sort by: the default again
     st.rerun()
 
 
@@ -66,8 +67,9 @@ if "op_trained" in st.session_state:
 
 info = od.model_info()
 if info is None:
-    st.info("No risk model has been trained on this warehouse yet, so the list has no risk "
-            "column.", icon=":material/model_training:")
+    st.info("No risk model has been trained on this warehouse yet, so nobody is scored: the "
+            "list is sorted by incidents in the last 12 months, and the Risk and Band columns "
+            "fill in once an analyst trains the model.", icon=":material/model_training:")
     train_button("Train the risk model")
 else:
     m = info["metrics"] or {}
@@ -104,7 +106,9 @@ with st.container(border=True):
     chosen_agencies = c2.multiselect("Agency", agencies, key="op_agency")
     min_incidents = c3.number_input("At least this many incidents in 12 months", min_value=0,
                                     value=0, step=1, key="op_min")
-    sort = c3.selectbox("Sort by", list(od.SORTS), key="op_sort")
+    # Without a model every risk is blank, so a risk sort would be arbitrary: sort by incidents.
+    sort = c3.selectbox("Sort by", list(od.SORTS), key="op_sort",
+                        index=list(od.SORTS).index(od.DEFAULT_SORT if info else od.UNSCORED_SORT))
     search = st.text_input("Find a name or reference", key="op_search")
 
 shown = od.filter_panel(table, od.PanelFilters(
@@ -115,7 +119,8 @@ k1, k2, k3, k4 = st.columns(4)
 k1.metric("People listed", f"{len(shown):,}")
 top_band = max(config["reoffending"]["bands"], key=lambda b: float(b["min"]))["band"]
 k2.metric(f"{str(top_band).capitalize()} risk band",
-          f"{int((shown['band'] == top_band).sum()):,}" if info else "—")
+          f"{int((shown['band'] == top_band).sum()):,}" if info else "not scored",
+          help=None if info else "Filled in once an analyst trains the risk model")
 k3.metric("Victims affected (12 months)", f"{int(shown['victims_recent'].sum()):,}")
 if last is not None:
     k4.metric("New on the list since the last panel",
@@ -146,7 +151,7 @@ def _change(row: pd.Series) -> str:
 view = pd.DataFrame({
     "Person": shown["name"].fillna("") + " · " + shown["person_id"],
     "Risk": shown["risk"],
-    "Band": shown["band"],
+    "Band": shown["band"].astype(object).where(shown["band"].notna(), "not scored"),
     "Main factors": shown["factors"].apply(
         lambda f: "; ".join(f) if isinstance(f, list | tuple) else ""),
     "Change since last panel": shown.apply(_change, axis=1) if len(shown) else [],

@@ -11,6 +11,8 @@ from dashboard import where_when_data as wwd
 from dashboard.auth import require_page
 from dashboard.components import about, month_axis
 from dashboard.where_when_filters import coverage_warning, harm_choice, page_filter
+from pipelines.analysis import peaktimes as pt
+from pipelines.analysis.load import Harm, IncidentFilter
 from pipelines.analysis.near_repeat import DEFAULT_SPACE_BANDS, DEFAULT_TIME_BANDS
 from pipelines.errors import AnalysisProblem
 
@@ -29,14 +31,52 @@ if totals["incidents"] == 0:
 month_only = totals["incidents"] - totals["timed"]
 unit = "harm-weighted incidents" if harm else "incidents"
 
+
+def _when_known(f: IncidentFilter, harm: Harm, cap_hours: float
+                ) -> tuple[dict[str, int], pt.HourOfWeek | None]:
+    """Incidents by what is known of when they happened (every incident chosen in exactly one
+    class), and the hour-of-week matrix of those with a time of day (``None`` when none has
+    one). The classes follow :func:`~pipelines.analysis.peaktimes.occurrence_windows`, the rule
+    the matrix itself uses."""
+    frame, _ = wwd._times(*wwd._wh(), f, harm)  # the cached frame hour_of_week() is made from
+    count = frame["count"].to_numpy(dtype=np.int64)
+    win = pt.occurrence_windows(frame)
+    used, length = win.used, np.nan_to_num(win.hours.astype(float))
+    long = used & (length > cap_hours)
+    is_date = frame["time_precision"].astype(str).str.lower().eq("date").to_numpy()
+    timed = used & ~long & ~is_date
+    classes = {
+        "time": int(count[timed].sum()),
+        "date": int(count[used & ~long & is_date].sum()),
+        "long": int(count[long].sum()),
+        "month": int(count[win.month_only].sum()),
+        "none": int(count[win.no_time | win.bad].sum()),
+    }
+    return classes, (pt.hour_of_week(frame[timed], weight="weight") if timed.any() else None)
+
+
 # ---- hour of week --------------------------------------------------------------------------
 st.subheader("Day of week and hour", anchor=False)
 how = wwd.hour_of_week(f, harm)
-m1, m2, m3 = st.columns(3)
-m1.metric("Incidents with a day and time", f"{how.n_used:,}")
-m2.metric("Month only (left out here)", f"{how.n_month_only:,}")
-m3.metric("Spread over hours (windows, dates)", f"{how.n_used - how.n_exact:,}",
-          help="Incidents known only as a window or a day, shared over the hours they cover.")
+known, timed_how = _when_known(f, harm, how.cap_hours)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Incidents with a day and time", f"{known['time']:,}",
+          help="An exact time, or a window of up to a week (\"between 22:00 and 07:00\"), "
+               "shared over the hours it covers.")
+m2.metric("With a date but no time", f"{known['date']:,}",
+          help="Only the day is known: each is spread evenly over the 24 hours of its day, so "
+               "they show which days are busy, not which hours.")
+m3.metric("Month only (left out here)", f"{known['month']:,}")
+m4.metric("No usable date or time (left out)", f"{known['none']:,}",
+          help="No date recorded, or a window that ends before it starts.")
+parts = [f"{known['time']:,} with a day and time", f"{known['date']:,} with a date but no time"]
+if known["long"]:
+    parts.append(f"{known['long']:,} known only to within a window longer than a week (spread "
+                 "evenly over all 168 hours of the week)")
+parts += [f"{known['month']:,} with a month only", f"{known['none']:,} with no usable date or "
+          "time (no date recorded, or an end before the start)"]
+st.caption(f"Of the {totals['incidents']:,} incidents chosen: " + ", ".join(parts[:-1])
+           + f" and {parts[-1]}.")
 if month_only:
     st.info(f"{month_only:,} of the {totals['incidents']:,} incidents chosen carry only a month "
             "(police.uk publishes ASB by month and street, with no day or time). They are left "
@@ -51,15 +91,23 @@ if how.n_used:
     heat.update_layout(height=330, margin={"l": 0, "r": 0, "t": 10, "b": 0},
                        yaxis={"autorange": "reversed"}, xaxis={"title": "hour"})
     st.plotly_chart(heat, key="pt_heatmap")
-    peak_day, peak_hour = np.unravel_index(int(np.argmax(how.matrix.to_numpy())), (7, 24))
-    st.caption(f"Busiest hour of the week: {how.matrix.index[peak_day]} "
-               f"{peak_hour:02d}:00-{peak_hour + 1:02d}:00. Windows (\"between 22:00 and "
-               "07:00\") are shared over the hours they cover (aoristic); windows longer than a "
-               f"week ({how.n_spread_week:,}) are spread evenly over all 168 hours.")
+    busiest_day = str(how.by_day.idxmax())
+    if timed_how is not None:
+        peak_day, peak_hour = np.unravel_index(int(np.argmax(timed_how.matrix.to_numpy())),
+                                               (7, 24))
+        peak = (f"Busiest hour of the week, from the {known['time']:,} incidents with a time: "
+                f"{timed_how.matrix.index[peak_day]} {peak_hour:02d}:00-{peak_hour + 1:02d}:00.")
+    else:
+        peak = ("No time of day is known for these incidents, so there is no busiest hour: the "
+                f"busiest day of the week is {busiest_day}.")
+    st.caption(f"{peak} Windows (\"between 22:00 and 07:00\") are shared over the hours they "
+               "cover (aoristic); a date without a time is spread evenly over the 24 hours of "
+               f"its day; windows longer than a week ({known['long']:,}) are spread evenly over "
+               "all 168 hours.")
     st.dataframe(how.matrix.round(2).rename(columns="{:02d}".format).reset_index(),
                  hide_index=True, key="pt_matrix")
 else:
-    st.info("None of the incidents chosen has a day and time.")
+    st.info("None of the incidents chosen has a day and time, or even a date.")
 
 # ---- months, seasons, year on year ---------------------------------------------------------
 st.subheader("Month by month", anchor=False)
@@ -104,9 +152,13 @@ else:
                                 "difference_per_day": st.column_config.NumberColumn(
                                     format="%+.1f"),
                                 "p_value": st.column_config.NumberColumn(format="%.3f")})
+    why = [(known["month"], "month only"), (known["none"], "no usable date or time"),
+           (known["long"], "windows longer than a week")]
     st.caption(f"Each special day against the same weekday in the {special.baseline_weeks} "
                f"weeks either side. {special.n_left_out:,} incidents cannot be placed on a "
-               "date (month only, or windows longer than a week) and are left out.")
+               "date and are left out" + (": " + ", ".join(
+                   f"{n:,} {what}" for n, what in why if n) if special.n_left_out else "")
+               + ".")
 
 # ---- near repeats ---------------------------------------------------------------------------
 st.subheader("Near repeats (Knox test)", anchor=False)

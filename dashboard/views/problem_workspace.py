@@ -35,6 +35,14 @@ def fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def read_only(what: str) -> None:
+    """Tell a reader who is not an analyst why there is no form, and whom to ask."""
+    if not editor:
+        st.info(f"Only analysts record {what}; you are signed in as {viewer.role}, so you can "
+                f"read them here. Ask your analyst to record {what} for the forum.",
+                icon=":material/lock:")
+
+
 def act(action: str, /, *args, success: str = "Saved.", **kwargs):
     try:
         data.run(action, *args, **kwargs)
@@ -131,6 +139,7 @@ with tabs[2]:
         st.info("No responses recorded yet.")
     else:
         st.dataframe(responses, hide_index=True, key="pw_responses")
+    read_only("responses and assessments")
     if editor:
         library = [r["name"] for r in load_config()["responses"]]
         kinds = {r["name"]: r.get("kind", "situational") for r in load_config()["responses"]}
@@ -171,6 +180,12 @@ with tabs[3]:
                 act("assess_problem", pid, by=viewer.username, start=start,
                     period_months=int(months), buffer_m=float(buffer), success="Assessed.")
     if latest:
+        if latest.get("uneven_sources"):
+            st.warning("Not every source covers both the before and the after months ("
+                       + "; ".join(latest["uneven_sources"]) + "). A source starting or "
+                       "stopping looks like ASB rising or falling, so the change is not like "
+                       "for like and whether the target was met is not judged.",
+                       icon=":material/history:")
         st.markdown(latest["reading"])
         st.dataframe(pd.DataFrame(latest["counts"]), hide_index=True, key="pw_assess_counts")
         w1, w2, w3 = st.columns(3)
@@ -181,6 +196,7 @@ with tabs[3]:
             st.caption(note)
     else:
         st.info("Not assessed yet.")
+    read_only("responses and assessments")
     about("methods.md", "Before and after", "How the assessment works")
 
 with tabs[4]:
@@ -191,7 +207,9 @@ with tabs[4]:
             if st.button("Reopen", key="pw_reopen"):
                 act("reopen_problem", pid, by=viewer.username, reason=reason,
                     success="Reopened.")
-    elif editor:
+    elif not editor:
+        st.info("Open. Only analysts close a problem; ask your analyst.", icon=":material/lock:")
+    else:
         result = st.text_area("Result", key="pw_close_result")
         lessons = st.text_area("What the forum learned (shared as good practice)",
                                key="pw_close_lessons")

@@ -1,12 +1,15 @@
 """Problems: the problem-solving forum's list of open and closed problems, and a new one."""
 
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
 from dashboard import problems_data as data
 from dashboard.auth import require_page
 from dashboard.components import flash, show_flash
+from dashboard.data import write
+from pipelines import problems as pb
 from pipelines.problems import Objective, Place, ProblemProblem
 
 viewer = require_page(__file__)
@@ -60,19 +63,47 @@ with st.form("new_problem", clear_on_submit=False):
                              min_value=1, max_value=24, value=6, key="np_months")
     review = st.date_input("Next review", value=None, key="np_review", format="DD/MM/YYYY")
     submitted = st.form_submit_button("Create problem", type="primary")
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    return (sorted(a.lsoa_codes) == sorted(b.lsoa_codes)
+            and sorted(a.ward_codes) == sorted(b.ward_codes)
+            and sorted(a.cell_ids) == sorted(b.cell_ids)
+            and (not a.cell_ids or a.cell_size == b.cell_size)
+            and (a.polygon_wkt or None) == (b.polygon_wkt or None))
+
+
+def _create(cur: Any, place: Place, **fields: Any) -> int:
+    """Create the problem unless an open one has the same name and place (a second click on
+    "Create problem", or the same problem defined twice): checked in the same transaction as
+    the insert, so two clicks cannot both pass."""
+    pb.ensure_tables(cur)
+    same_name = cur.execute(
+        "SELECT problem_id FROM app_problem WHERE status = 'open' AND "
+        "lower(trim(name)) = lower(trim(?)) ORDER BY problem_id", [fields["name"]]).fetchall()
+    for (existing,) in same_name:
+        if _same_place(pb.get_problem(cur, int(existing)).place, place):
+            raise ProblemProblem(
+                f"Problem {existing} \"{fields['name'].strip()}\" is already open for this "
+                "place, so no new problem was created: open it in the Problem workspace, or "
+                "give this one a different name or place.")
+    return int(pb.create_problem(cur, place=place, **fields))
+
+
 if submitted:
     try:
-        pid = data.run(
-            "create_problem", name=name, owner=owner,
+        pid = write(lambda cur: _create(
+            cur, Place(lsoa_codes=list(lsoas), ward_codes=list(wards)), name=name, owner=owner,
             partners=[p.strip() for p in partners.split(",") if p.strip()],
-            place=Place(lsoa_codes=list(lsoas), ward_codes=list(wards)),
             period_start=start, period_end=end, categories=list(cats), subtypes=list(subs),
             objective=Objective(text=objective, target_pct=float(target),
                                 period_months=int(months), categories=list(cats)),
             next_review=review, by=viewer.username,
-        )
+        ))
     except ProblemProblem as exc:
-        st.error(str(exc))
+        st.error(str(exc), icon=":material/error:")
     else:
         st.session_state["pw_problem"] = pid
+        for key in [k for k in st.session_state if str(k).startswith("np_")]:
+            del st.session_state[key]  # an empty form for the next problem (kept on an error)
         flash(f"Problem {pid} created: open it in the Problem workspace.")

@@ -54,6 +54,29 @@ def test_the_filters_stay_as_chosen_across_pages(app: AppTest, dash_db):
     assert app.multiselect(key="f_csp").value == ["E06000001"]
 
 
+def test_the_period_counts_whole_months_and_says_so(app: AppTest, dash_db):
+    """Picked days are widened to whole months before anything is counted, the picker shows
+    the days counted, and the choice is kept across pages as widened."""
+    app.run()
+    app.date_input(key="f_period").set_value((date(2022, 3, 15), date(2022, 3, 20))).run()
+    assert not app.exception
+    assert app.date_input(key="f_period").value == (date(2022, 3, 1), date(2022, 3, 31))
+    assert any(c.value == "Counting whole months: Mar 2022" for c in app.sidebar.caption)
+    march = count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND month = "
+                           "DATE '2022-03-01'")
+    assert metric(app, "ASB incidents") == f"{march:,}"
+    app.date_input(key="f_period").set_value((date(2022, 2, 10), date(2022, 4, 2))).run()
+    assert any(c.value == "Counting whole months: Feb 2022 to Apr 2022"
+               for c in app.sidebar.caption)
+    app.switch_page("views/data_loaded.py").run()
+    app.switch_page("views/overview.py").run()
+    assert not app.exception
+    assert app.date_input(key="f_period").value == (date(2022, 2, 1), date(2022, 4, 30))
+    spring = count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND month BETWEEN "
+                            "DATE '2022-02-01' AND DATE '2022-04-01'")
+    assert metric(app, "ASB incidents") == f"{spring:,}"
+
+
 def test_data_page_lists_sources_files_and_rejects(app: AppTest, dash_db):
     app.run()
     app.switch_page("views/data_loaded.py").run()

@@ -172,7 +172,7 @@ def test_governance_page_equals_independent_sql_and_suppresses(at: AppTest, db: 
     assert "[c]" in shown
     assert not [v for v in shown if re.fullmatch(r"[1-4]", str(v))]
     # police.uk data start in January 2022: the change against last year is not like for like.
-    assert any("Not every source chosen covers both periods" in w.value
+    assert any("Not every source covers both periods" in w.value
                and "police-uk: Jan 2022 to Nov 2022" in w.value for w in at.warning)
     assert "Not available yet: needs case review applications" in page_text(at)
     con = connect(db)
@@ -189,6 +189,44 @@ def test_governance_page_equals_independent_sql_and_suppresses(at: AppTest, db: 
     # Every figure links to its definition.
     labels = [e.label for e in at.expander]
     assert labels.count("How this figure is defined") == 7
+
+
+def test_governance_default_is_the_latest_12_months_against_the_year_before(at: AppTest, db):
+    sign_in(at, "governance1")
+    assert at.title[0].value == "Governance overview"
+    assert at.date_input(key="f_period").value == (date(2022, 1, 1), date(2022, 12, 31))
+    caption = next(c.value for c in at.caption if "against" in c.value)
+    assert "Jan 2022 to Dec 2022 against Jan 2021 to Dec 2021 (the same period last year)" \
+        in caption
+    total = dash_count(db, "SELECT count(*) FROM mart_incident WHERE is_asb AND month BETWEEN "
+                           "'2022-01-01' AND '2022-12-31'")
+    assert {m.label: m.value for m in at.metric}["ASB incidents"] == f"{total:,}"
+
+
+def test_governance_never_compares_overlapping_periods_and_shows_every_warning(at: AppTest):
+    sign_in(at, "governance1")
+    at.date_input(key="f_period").set_value((date(2021, 1, 1), date(2022, 12, 31))).run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "against" in c.value)
+    assert "Jan 2021 to Dec 2022 against Jan 2019 to Dec 2020 (the preceding 24 months)" \
+        in caption
+    assert any("longer than 12 months" in i.value for i in at.info)
+    metrics = {m.label: m.value for m in at.metric}
+    assert "Previous period" in metrics and "Same period last year" not in metrics
+    assert metrics["Change"] == "–"  # nothing held before 2021: no +404%
+    warnings = [w.value for w in at.warning]
+    assert any("little or no ASB data for the preceding 24 months" in w for w in warnings)
+    assert any("Not every source covers both periods" in w for w in warnings)
+
+
+def test_governance_days_are_counted_as_whole_months(at: AppTest, db):
+    sign_in(at, "governance1")
+    at.date_input(key="f_period").set_value((date(2022, 3, 15), date(2022, 3, 20))).run()
+    caption = next(c.value for c in at.caption if "against" in c.value)
+    assert "Mar 2022 against Mar 2021" in caption and "15/03" not in caption
+    march = dash_count(db, "SELECT count(*) FROM mart_incident WHERE is_asb AND month = "
+                           "DATE '2022-03-01'")
+    assert {m.label: m.value for m in at.metric}["ASB incidents"] == f"{march:,}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -107,6 +107,59 @@ def test_panel_without_a_model_lists_the_persistent_perpetrators(app: AppTest, d
                                "AND action = 'view'") >= 1
 
 
+def test_panel_without_a_model_says_nobody_is_scored_and_sorts_by_incidents(
+        app: AppTest, dash_db: Path):
+    """Before training there is no risk to sort by or band to show: no literal "None", no
+    arbitrary risk order, and the page says when the columns fill in."""
+    _open(app, PANEL)
+    assert "fill in once an analyst trains the model" in app.info[0].value
+    assert app.selectbox(key="op_sort").value == "Incidents in the last 12 months"
+    table = _table(app, "op_table")
+    assert set(table["Band"]) == {"not scored"}
+    assert "None" not in set(table["Band"].astype(str))
+    assert table["Incidents (12 months)"].is_monotonic_decreasing
+    assert metric(app, "High risk band") == "not scored"
+    # once trained, the list goes back to the risk order
+    app.button(key="op_train").click().run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="op_sort").value == "Risk (highest first)"
+    assert _table(app, "op_table")["Risk"].is_monotonic_decreasing
+    assert "not scored" not in set(_table(app, "op_table")["Band"])
+
+
+def test_panel_shows_the_date_an_action_was_recorded_not_when_the_model_learns_of_it(
+        app: AppTest, dash_db: Path):
+    """A step read from police result text enters the model 28 days after the report, but the
+    panel shows the date the warehouse records for it, never a date after the data ends."""
+    _open(app, PANEL)
+    app.checkbox(key="op_persistent").uncheck().run()
+    table = _table(app, "op_table")
+    ids = table["Person"].str.split(" · ").str[1]
+    recorded = _rows(dash_db, """
+        SELECT person_id, max(action_date) AS last_action_date,
+               max(action_date) FILTER (WHERE evidence <> 'action record') AS last_from_results
+        FROM core_person_action WHERE action_date IS NOT NULL GROUP BY 1""").set_index(
+        "person_id")
+    shown = pd.Series(table["Last action date"].to_numpy(), index=ids)
+    has = shown.notna()
+    assert has.sum() > 20
+    expected = pd.to_datetime(recorded.loc[shown[has].index, "last_action_date"]).dt.date
+    assert shown[has].tolist() == expected.tolist()
+    assert set(recorded.index) & set(ids) == set(shown[has].index)
+    data_end = _rows(dash_db, "SELECT CAST(max(coalesce(reported_at, occurred_at)) AS DATE) "
+                              "AS d FROM core_incident WHERE incident_id IN "
+                              "(SELECT incident_id FROM core_person_role)")["d"].iloc[0]
+    assert max(shown[has]) <= pd.Timestamp(data_end).date()
+    assert max(table["Last incident"]) <= pd.Timestamp(data_end).date()
+    # someone whose last action came from police result text: the one-person line agrees
+    from_results = recorded[recorded["last_from_results"] == recorded["last_action_date"]]
+    pid = next(p for p in ids if p in from_results.index)
+    app.selectbox(key="op_person").set_value(pid).run()
+    day = pd.Timestamp(from_results.loc[pid, "last_action_date"])
+    line = next(m.value for m in app.markdown if m.value.startswith("Ladder:"))
+    assert line.endswith(f" on {day:%d %b %Y}"), line
+
+
 def test_an_analyst_trains_the_model_from_the_panel(app: AppTest, dash_db: Path):
     """The command line cannot open the warehouse while the dashboard holds it, so the page
     offers the training itself: one model stored, everyone scored, the action audited."""

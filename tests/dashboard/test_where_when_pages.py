@@ -162,6 +162,40 @@ def test_hotspots_gi_emerging_forecast_and_hot_dots(app: AppTest, dash_db: Path)
     assert "location_text" in dots.columns  # the single-user analyst sees addresses
 
 
+def test_hotspots_exports_survive_a_second_click_and_slow_layers_say_they_are_working(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch):
+    """The map and table are made when clicked: a click must not rerun the page (a rerun drops
+    the deferred files, so a second export within seconds failed). The slow layers (emerging
+    hot spots takes ~11 s at 250 m) show a spinner with a plain message."""
+    import contextlib
+
+    import streamlit
+
+    said: list[str] = []
+    real = streamlit.spinner
+
+    @contextlib.contextmanager
+    def spinner(text: str = "", *args, **kwargs):
+        said.append(text)
+        with real(text, *args, **kwargs):
+            yield
+
+    monkeypatch.setattr(streamlit, "spinner", spinner)
+    open_page(app, "views/hotspots.py")
+    app.multiselect(key="f_csp").set_value([HARTLEPOOL]).run()
+    for layer, words in (("grid", None), ("density", "density surface"),
+                         ("gi", "hot and cold spots"), ("emerging", "emerging hot spots")):
+        said.clear()
+        app.radio(key="hs_layer").set_value(layer).run()
+        assert not app.exception, app.exception
+        if words:
+            assert any(words in s.lower() for s in said), (layer, said)
+        buttons = {b.proto.id.split("-")[-1]: b.proto for b in app.get("download_button")}
+        assert {"hs_export_html", "hs_export_csv"} <= set(buttons), buttons.keys()
+        for key in ("hs_export_html", "hs_export_csv"):
+            assert buttons[key].ignore_rerun, (layer, key)
+
+
 PASSWORD = "correct horse battery"
 
 
@@ -197,10 +231,30 @@ def test_peak_times(app: AppTest, dash_db: Path):
     open_page(app, "views/peak_times.py")
     raw = asb(dash_db)
     how = peaktimes.hour_of_week(raw)
-    assert metric(app, "Incidents with a day and time") == f"{how.n_used:,}"
+    # every incident chosen is in exactly one class of what is known about when it happened
+    n = dash_count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND "
+                            "time_precision = 'datetime' AND occurred_at IS NOT NULL AND "
+                            "(occurred_to IS NULL OR occurred_to >= occurred_at)")
+    dated = dash_count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND "
+                                "time_precision = 'date' AND occurred_at IS NOT NULL AND "
+                                "(occurred_to IS NULL OR occurred_to >= occurred_at)")
+    unusable = dash_count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND "
+                                   "time_precision <> 'month' AND (occurred_at IS NULL OR "
+                                   "occurred_to < occurred_at)")
     police = dash_count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb AND "
                                  "time_precision = 'month'")
+    everyone = dash_count(dash_db, "SELECT count(*) FROM mart_incident WHERE is_asb")
+    assert unusable > 0 and how.n_used == n + dated  # no window in the sample is over a week
+    assert metric(app, "Incidents with a day and time") == f"{n:,}"
+    assert metric(app, "With a date but no time") == f"{dated:,}"
     assert metric(app, "Month only (left out here)") == f"{police:,}"
+    assert metric(app, "No usable date or time (left out)") == f"{unusable:,}"
+    assert n + dated + police + unusable == everyone
+    assert any(c.value.startswith(f"Of the {everyone:,} incidents chosen: {n:,} with a day and "
+                                  f"time, {dated:,} with a date but no time")
+               and f"{unusable:,} with no usable date or time" in c.value for c in app.caption)
+    assert any(c.value.startswith(f"Busiest hour of the week, from the {n:,} incidents with a "
+                                  "time: ") for c in app.caption)
     assert any(f"{police:,} of the" in i.value and "police.uk" in i.value for i in app.info)
     matrix = app.dataframe[0].value.set_index("day")
     # shown to 2 decimals; a day spread over 24 hours gives ties (x.625) that float sums
@@ -218,12 +272,18 @@ def test_peak_times(app: AppTest, dash_db: Path):
         theirs.loc["Bonfire night", "observed"])
     assert special.loc["Bonfire night", "expected"] == pytest.approx(
         theirs.loc["Bonfire night", "expected"])
+    # the incidents left out of the special days, each reason with its own count
+    left_out = next(c.value for c in app.caption if "cannot be placed on a date" in c.value)
+    assert (f"{police + unusable:,} incidents cannot be placed on a date and are left out: "
+            f"{police:,} month only, {unusable:,} no usable date or time.") in left_out
 
     # a category leaves the police.uk rows out: no month-only notice any more
     app.multiselect(key="pt_category").set_value(["nuisance"]).run()
     nuisance = raw[raw["category"] == "nuisance"]
     used = peaktimes.hour_of_week(nuisance).n_used
-    assert metric(app, "Incidents with a day and time") == f"{used:,}"
+    n_dated = int(((nuisance["time_precision"] == "date") & nuisance["occurred_at"].notna()).sum())
+    assert metric(app, "Incidents with a day and time") == f"{used - n_dated:,}"
+    assert metric(app, "With a date but no time") == f"{n_dated:,}"
     assert not any("police.uk publishes" in i.value for i in app.info)
 
     # the Knox test on one ward, 99 permutations
@@ -239,6 +299,24 @@ def test_peak_times(app: AppTest, dash_db: Path):
     np.testing.assert_allclose(table["expected"], knox.table["expected"])
     grid = app.dataframe[-2].value
     assert list(grid.columns[1:]) == ["0-7 days", "8-14 days", "15-21 days", "22-28 days"]
+
+
+def test_peak_times_names_no_busiest_hour_when_only_dates_are_known(app: AppTest,
+                                                                    dash_db: Path):
+    """Housing reports carry a date but no time: spread over 24 hours, every hour of a day
+    ties, so the page names the busiest day, not an hour, and counts them as dates."""
+    open_page(app, "views/peak_times.py")
+    app.multiselect(key="f_source").set_value(["teesvalley-housing-reports"]).run()
+    assert not app.exception, app.exception
+    raw = asb(dash_db, "source_name = ?", ["teesvalley-housing-reports"])
+    assert len(raw) and set(raw["time_precision"]) == {"date"}
+    assert metric(app, "Incidents with a day and time") == "0"
+    assert metric(app, "With a date but no time") == f"{raw['occurred_at'].notna().sum():,}"
+    captions = " ".join(c.value for c in app.caption)
+    assert "Busiest hour" not in captions
+    busiest = peaktimes.hour_of_week(raw).by_day.idxmax()
+    assert (f"No time of day is known for these incidents, so there is no busiest hour: the "
+            f"busiest day of the week is {busiest}.") in captions
 
 
 def _lsoas_bng(db: Path) -> gpd.GeoDataFrame:

@@ -179,6 +179,87 @@ def test_period_compares_with_the_same_days_a_year_earlier():
         Period(date(2022, 2, 1), date(2022, 1, 1))
 
 
+def test_periods_are_labelled_by_the_months_counted():
+    assert Period.whole_months(date(2022, 3, 15), date(2022, 3, 20)) == Period(
+        date(2022, 3, 1), date(2022, 3, 31))
+    assert Period(date(2022, 3, 1), date(2022, 3, 31)).label == "Mar 2022"
+    assert Period(date(2022, 1, 1), date(2022, 12, 31)).label == "Jan 2022 to Dec 2022"
+    assert Period(date(2022, 3, 15), date(2022, 3, 20)).label == "15/03/2022 to 20/03/2022"
+
+
+def test_a_period_longer_than_a_year_is_compared_with_the_preceding_period():
+    """A year earlier would overlap it (2021 in both periods): the preceding 24 months don't."""
+    two_years = Period(date(2021, 1, 1), date(2022, 12, 31))
+    assert not two_years.year_on_year
+    assert two_years.previous() == Period(date(2019, 1, 1), date(2020, 12, 31))
+    assert two_years.comparison == "the preceding 24 months"
+    year = Period(date(2022, 1, 1), date(2022, 12, 31))
+    assert year.year_on_year and year.previous() == Period(date(2021, 1, 1), date(2021, 12, 31))
+    assert year.comparison == "the same period last year"
+    days = Period(date(2021, 1, 10), date(2022, 1, 20))
+    assert days.previous().end == date(2021, 1, 9)
+    assert days.previous().end - days.previous().start == days.end - days.start
+
+
+def test_long_period_report_names_the_previous_period_and_every_warning(gov_con):
+    two_years = Period(date(2021, 1, 1), date(2022, 12, 31))
+    rep = governance_report(gov_con, two_years)
+    assert rep.previous == Period(date(2019, 1, 1), date(2020, 12, 31))
+    assert rep.previous_name == "Previous period"
+    change = rep.figure("asb_volume").display["change"]
+    assert list(change.columns) == ["This period", "Previous period", "Change"]
+    assert change.at["All areas", "Previous period"] == "0"  # nothing held before 2021
+    victims = rep.figure("victims").display["by_area"]
+    assert "Victims in the previous period" in victims.columns
+    # Each month against the same month 24 months earlier, not a year earlier (held).
+    trend = rep.figure("asb_volume").tables["trend"]
+    assert trend.at["Jan 2022", "Previous period"] == 0
+    # Both caveats apply, and both are given.
+    assert not rep.previous_held and rep.uneven_sources
+    assert len(rep.warnings) == 2
+    assert rep.warnings[0].startswith("The warehouse holds little or no ASB data for the "
+                                      "preceding 24 months (Jan 2019 to Dec 2020)")
+    assert rep.warnings[1].startswith("Not every source covers both periods")
+    html = report_module.governance_html(rep, "")
+    assert "against Jan 2019 to Dec 2020 (the preceding 24 months)" in html
+    assert "The warehouse holds little or no ASB data" in html
+    assert "Not every source covers both periods" in html
+    assert "Change on the previous period" in html
+
+
+def test_pack_for_a_period_without_data_says_so(gov_db, gov_con, tmp_path):
+    con = duckdb.connect(str(gov_db), read_only=True)
+    try:
+        result = report_module.write_governance_pack(
+            con, date(2030, 1, 1), date(2030, 3, 31), tmp_path / "p4.html", pdf=False)
+    finally:
+        con.close()
+    assert not result.period_held
+    assert result.warnings[0].startswith("No source holds data for Jan 2030 to Mar 2030")
+    text = result.html.read_text(encoding="utf-8")
+    assert "No source holds data for Jan 2030 to Mar 2030" in text
+    assert "every figure is zero because nothing is loaded for the period" in text
+    # A period with data has no such warning.
+    rep = governance_report(gov_con, SUMMER)
+    assert rep.period_held and not any(w.startswith("No source") for w in rep.warnings)
+
+
+def test_pack_widens_days_to_whole_months_and_says_so(gov_db, tmp_path):
+    con = duckdb.connect(str(gov_db), read_only=True)
+    try:
+        result = report_module.write_governance_pack(
+            con, date(2022, 3, 15), date(2022, 3, 20), tmp_path / "p.html", pdf=False)
+        march = _n(con, "SELECT count(*) FROM mart_incident WHERE is_asb AND month = "
+                        "DATE '2022-03-01'")
+    finally:
+        con.close()
+    text = result.html.read_text(encoding="utf-8")
+    assert "Mar 2022, against Mar 2021 (the same period last year)" in text
+    assert "15/03/2022" not in text
+    assert f"<td class=\"count\">{march:,}</td>" in text
+    assert any("widened to whole months (Mar 2022)" in w for w in result.warnings)
+
+
 # ---------------------------------------------------------------------------------------------
 # Figures on the sample data equal independent SQL
 
@@ -440,6 +521,15 @@ def test_report_command_writes_html_and_pdf(gov_db, tmp_path):
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     pdf = out.with_suffix(".pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_report_command_prints_the_packs_warnings(gov_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(report_module, "find_chromium", lambda: None)  # the PDF is not the point
+    out = tmp_path / "empty-period.html"
+    result = CliRunner().invoke(app, ["report", "governance", "--db", str(gov_db), "--from",
+                                      "2030-01-01", "--to", "2030-03-31", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: No source holds data for Jan 2030 to Mar 2030" in result.output
 
 
 def test_report_command_without_chromium_still_writes_the_html(gov_db, tmp_path, monkeypatch):
