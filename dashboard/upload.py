@@ -73,7 +73,7 @@ def _check_file(upload: Upload) -> str:
 
 
 def _run(upload: Upload, source_name: str, mapping: Upload | None, progress: Progress | None,
-         commit: bool) -> list[IngestReport]:
+         commit: bool, allow_shrink: bool = False) -> list[IngestReport]:
     name = _check_file(upload)
     config = load_config()
     with tempfile.TemporaryDirectory(prefix="asb-upload-") as tmp:
@@ -89,7 +89,7 @@ def _run(upload: Upload, source_name: str, mapping: Upload | None, progress: Pro
 
         def work(cur):  # type: ignore[no-untyped-def]
             reports = [ingest_file(cur, source, path, config=config, display=name,
-                                   progress=progress)]
+                                   progress=progress, allow_shrink=allow_shrink)]
             if not commit:
                 raise _DryRun(reports)
             build(cur, config=config, progress=progress)
@@ -102,12 +102,18 @@ def _run(upload: Upload, source_name: str, mapping: Upload | None, progress: Pro
 
 
 def check_upload(upload: Upload, source_name: str, mapping: Upload | None = None,
-                 progress: Progress | None = None) -> list[IngestReport]:
-    """Validate an upload exactly as loading it would, and change nothing."""
-    return _run(upload, source_name, mapping, progress, commit=False)
+                 progress: Progress | None = None, *, allow_shrink: bool = False
+                 ) -> list[IngestReport]:
+    """Validate an upload exactly as loading it would, and change nothing.
+
+    ``allow_shrink`` lets a police.uk file replace force-months with under half the rows held
+    (as ``asb ingest --allow-shrink``).
+    """
+    return _run(upload, source_name, mapping, progress, commit=False, allow_shrink=allow_shrink)
 
 
 def commit_upload(upload: Upload, source_name: str, mapping: Upload | None = None,
-                  progress: Progress | None = None) -> list[IngestReport]:
+                  progress: Progress | None = None, *, allow_shrink: bool = False
+                  ) -> list[IngestReport]:
     """Load an upload into the warehouse and rebuild it (one transaction)."""
-    return _run(upload, source_name, mapping, progress, commit=True)
+    return _run(upload, source_name, mapping, progress, commit=True, allow_shrink=allow_shrink)

@@ -16,7 +16,7 @@ from dashboard.upload import (
     check_upload,
     commit_upload,
 )
-from pipelines.errors import AsbError
+from pipelines.errors import AsbError, ShrinkProblem
 from pipelines.sources import list_sources
 
 __all__ = ["upload_section"]
@@ -37,9 +37,10 @@ def _progress(status, bar):  # type: ignore[no-untyped-def]
     return say
 
 
-def _signature(upload: Upload, source: str, mapping: Upload | None) -> str:
+def _signature(upload: Upload, source: str, mapping: Upload | None, allow_shrink: bool) -> str:
     digest = hashlib.sha256(upload.data)
     digest.update(source.encode())
+    digest.update(b"shrink" if allow_shrink else b"")
     if mapping is not None:
         digest.update(mapping.data)
     return digest.hexdigest()
@@ -61,7 +62,11 @@ def _show_report(report: dict) -> None:
     if report["replaced_force_months"]:
         st.caption("Would replace police.uk force-months: "
                    + ", ".join(report["replaced_force_months"]))
-    if report["superseded_rows"]:
+    replacements = report.get("replacements") or []
+    if replacements:
+        st.caption("Rows held for those months, and the rows this file brings: " + "; ".join(
+            f"{r['force_month']}: {r['rows_held']:,} → {r['rows_new']:,}" for r in replacements))
+    elif report["superseded_rows"]:
         st.caption(f"{report['superseded_rows']:,} records would replace an earlier version.")
 
 
@@ -81,16 +86,24 @@ def upload_section() -> None:
     if file is None:
         st.session_state.pop("upload_report", None)
         return
+    allow_shrink = source == "police-uk" and st.checkbox(
+        "Replace months with fewer rows", key="upload_allow_shrink",
+        help="A police.uk file normally replaces the months it holds only if it brings at least "
+             "half the rows held for them: fewer usually means part of a month's file or a "
+             "stray row. Tick this only when the smaller month is right.")
     upload = Upload(file.name, file.getvalue())
     mapping = Upload(own.name, own.getvalue()) if own is not None else None
-    signature = _signature(upload, source, mapping)
+    signature = _signature(upload, source, mapping, allow_shrink)
     held = st.session_state.get("upload_report")
     if held is not None and held["signature"] != signature:
         held = None
     if st.button("Check the file", key="upload_check", icon=":material/fact_check:"):
         try:
             with st.spinner("Checking the file (nothing is loaded yet)..."):
-                reports = check_upload(upload, source, mapping)
+                reports = check_upload(upload, source, mapping, allow_shrink=allow_shrink)
+        except ShrinkProblem as exc:
+            st.error(exc.with_override("tick 'Replace months with fewer rows'"))
+            return
         except (AsbError, UploadProblem) as exc:
             st.error(str(exc))
             return
@@ -109,7 +122,8 @@ def upload_section() -> None:
         status = st.status("Loading...", expanded=True)
         bar = status.progress(0.0)
         try:
-            reports = commit_upload(upload, source, mapping, progress=_progress(status, bar))
+            reports = commit_upload(upload, source, mapping, progress=_progress(status, bar),
+                                    allow_shrink=allow_shrink)
         except AsbError as exc:
             status.update(label="Not loaded", state="error")
             st.error(f"{exc} The warehouse was not changed.")

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from .config import load_config
 from .db import first_row, scalar, transaction
-from .errors import FileProblem
+from .errors import FileProblem, ShrinkProblem
 from .readers import ReadResult, file_sha256, read_table
 from .sources import DEFAULT_DATE_FORMATS, Column, Source, normalise_header
 
@@ -690,13 +690,8 @@ def _refuse_shrinking(display: str, months: Sequence[tuple[str, int, int]]) -> N
     parts = [f"{h:,} rows for {m} with {n:,}" for m, h, n in shrunk[:3]]
     if len(shrunk) > 3:
         parts.append(f"{len(shrunk) - 3} more force-months likewise")
-    raise FileProblem(
-        display,
-        f"would replace {' and '.join(parts) if len(parts) < 3 else ', '.join(parts)}, "
-        "less than half of what is held (is it part of a month's file, or a stray row from "
-        "another month?); load the complete month's file, or use --allow-shrink to replace "
-        "them anyway",
-    )
+    raise ShrinkProblem(
+        display, ' and '.join(parts) if len(parts) < 3 else ', '.join(parts))
 
 
 def _unregister(con: duckdb.DuckDBPyConnection, *names: str) -> None:

@@ -20,7 +20,8 @@ from pipelines.warehouse import connect
 from tests.dashboard.conftest import APP, dash_count
 from tests.pipelines.test_governance import assert_no_personal_data
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "docs" / "examples"
 INJECTIONS = ("'; DROP TABLE mart_incident; --", "%' OR 1=1 --", "\" OR \"\"=\"",
               "x'); DELETE FROM app_audit; --")
 PASSWORD = "correct horse battery"
@@ -354,6 +355,30 @@ def test_upload_is_checked_first_then_committed(at, db):
     assert "council.csv" in set(files["file_name"])  # the page shows it at once
     assert [r[:5] for r in audit_rows(db, "upload")] == [
         ("analyst1", "analyst", "upload", "Data loaded", "council.csv")]
+
+
+def test_a_police_month_with_far_fewer_rows_needs_the_box_ticked(at, db):
+    """Part of a month's police.uk file would wipe most of that month: refused, with the
+    dashboard's own way to go ahead named, and checked again once the box is ticked."""
+    month = REPO / "data" / "sample" / "police-uk" / "2022-03-cleveland-street.csv"
+    part = b"".join(month.read_bytes().splitlines(keepends=True)[:21])  # header + 20 rows
+    held = dash_count(db, "SELECT count(*) FROM raw_police_uk")
+    sign_in(at, "analyst1")
+    go(at, "data_loaded.py")
+    at.file_uploader(key="upload_file").set_value(("march.csv", part, "text/csv")).run()
+    at.selectbox(key="upload_source").set_value("police-uk").run()
+    at.button(key="upload_check").click().run()
+    assert not at.exception, at.exception
+    error = at.error[0].value
+    assert "less than half of what is held" in error and "Cleveland Police 2022-03 with 20" in error
+    assert "tick 'Replace months with fewer rows'" in error and "--allow-shrink" not in error
+    assert not [b for b in at.button if b.key == "upload_commit"]
+    at.checkbox(key="upload_allow_shrink").check().run()
+    at.button(key="upload_check").click().run()
+    assert not at.exception and not at.error
+    assert any("2022-03" in c.value and "→ 20" in c.value for c in at.caption)
+    assert [b for b in at.button if b.key == "upload_commit"]
+    assert dash_count(db, "SELECT count(*) FROM raw_police_uk") == held  # checked, not loaded
 
 
 def test_upload_is_only_offered_to_analysts(at):
